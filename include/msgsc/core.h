@@ -46,7 +46,8 @@ static inline msc_str msc_str_make(const char *p, size_t n) { msc_str s; s.p = p
 msc_str msc_cstr(const char *z);              /* NULL gives the empty string */
 #define MSC_STR_EMPTY msc_str_make("", 0)
 
-/* UTF-8 helpers: 1 when s is valid UTF-8 (no overlongs, no surrogates); the UTF-16 length. */
+/* UTF-8 helpers: 1 when s is valid UTF-8 (shortest forms only, no surrogates, nothing above
+ * U+10FFFF, no truncated sequence; NUL bytes are valid); the UTF-16 length of valid UTF-8. */
 int    msc_utf8_valid(msc_str s);
 size_t msc_utf16_units(msc_str s);
 
@@ -119,10 +120,11 @@ typedef struct msc_events {
 typedef struct msc_config {
     uint32_t lifetime_ms;      /* invitation lifetime; 0 = default 300000 (5 minutes) */
     uint32_t answer_wait_ms;   /* bounded wait for a peer's answer; 0 = default 32000 */
-} msc_config;
+} msc_config;                  /* both are capped at MSC_MAX_LIFETIME_MS (one day) */
 
 #define MSC_DEFAULT_LIFETIME_MS    300000u
 #define MSC_DEFAULT_ANSWER_WAIT_MS 32000u
+#define MSC_MAX_LIFETIME_MS        86400000u
 
 /* ---- manager ------------------------------------------------------------------------------ */
 /* host, transport and events are copied; cfg may be NULL.  Returns NULL when out of memory or

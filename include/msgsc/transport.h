@@ -53,7 +53,8 @@ typedef struct msc_msg {
 } msc_msg;
 
 void msc_msg_init(msc_msg *m, msc_verb verb, msc_str session_id);
-/* Copy s into a fixed field of cap bytes (cap includes the NUL); 0 when it does not fit. */
+/* Copy s into a fixed field of cap bytes (cap includes the NUL); 0, field unchanged, when it
+ * does not fit or holds a NUL byte (only data, with its explicit length, may carry NULs). */
 int msc_msg_set(char *field, size_t cap, msc_str s);
 #define MSC_MSG_SET(m, field, s) msc_msg_set((m)->field, sizeof((m)->field), (s))
 int msc_msg_set_data(msc_msg *m, msc_str s);
@@ -68,7 +69,8 @@ typedef enum msc_presence {
 typedef struct msc_transport {
     void *ctx;
     /* Queue msg to msg->to.  S_OK when taken (delivery failures come back later through
-     * msc_manager_send_failed); a failure HRESULT when it could not even be queued. */
+     * msc_manager_send_failed); a failure HRESULT when it could not even be queued.  It must
+     * not call back into the manager: replies arrive later through msc_manager_receive(). */
     msc_hr (*send)(void *ctx, const msc_msg *msg);
     /* The local user's sign-in name (never NULL). */
     msc_str (*local_identity)(void *ctx);
@@ -76,10 +78,10 @@ typedef struct msc_transport {
     msc_str (*local_address)(void *ctx);
     /* Whether user is signed in and reachable.  NULL: unknown. */
     msc_presence (*presence)(void *ctx, msc_str user);
-    /* 1 when a and b name the same user (sign-in names compare case-insensitively). NULL: ASCII
-     * case-insensitive comparison. */
-    int (*same_user)(void *ctx, msc_str a, msc_str b);
 } msc_transport;
+/* Sign-in names: a transport hands the core each user's canonical sign-in name (msg->from,
+ * local_identity) and maps it to its own addresses itself.  The core compares names ASCII
+ * case-insensitively. */
 
 /* ---- body codec: the text/x-msmsgsinvite body (src/transport/body.c, docs/wire.md) --------- */
 #define MSC_BODY_MAX 4096
@@ -87,7 +89,7 @@ typedef struct msc_transport {
  * small or msg breaks a limit. */
 size_t msc_body_encode(const msc_msg *msg, char *buf, size_t cap);
 /* Strict decode.  S_OK, or SR_SESSION_PROTOCOL_ERROR for anything malformed or over a limit
- * (out is then unspecified).  from/to are left empty. */
+ * (out is then unspecified), or E_POINTER when buf or out is NULL.  from/to are left empty. */
 msc_hr msc_body_decode(const char *buf, size_t len, msc_msg *out);
 
 /* ---- loopback transport: any number of endpoints in one process (src/transport/loopback.c) */

@@ -72,6 +72,11 @@ struct msc_session {
     size_t heap_index;           /* position in the manager's deadline heap, or SIZE_MAX */
     msc_session *hash_next;
     msc_session *all_prev, *all_next;   /* every session of the manager, routed or not */
+    msc_session *pending_next;          /* our invitations awaiting an answer, by (peer, app) */
+    /* while an event about this session is being delivered, State reads as it was right after
+     * the change that event reports */
+    int showing;
+    msc_state shown;
 };
 
 typedef enum msc_event_kind {
@@ -84,6 +89,7 @@ typedef struct msc_event {
     msc_event_kind kind;
     msc_session *session;        /* referenced */
     msc_state prev;
+    msc_state after;             /* the session's state right after this event's change */
     msc_hr hr;
     msc_buf a, b;                /* data / name, url */
 } msc_event;
@@ -99,6 +105,7 @@ struct msc_manager {
     msc_session *all;            /* every attached session, so destroy can detach them */
     size_t tombstones;           /* at most MSC_MAX_TOMBSTONES */
     size_t pending_invites;      /* our invitations awaiting an answer (glare checks) */
+    msc_session *pending[64];    /* those invitations, hashed by (peer, app) */
     /* deadlines: binary min-heap of sessions */
     msc_session **heap;
     size_t heap_len, heap_cap;
@@ -118,7 +125,10 @@ void msc__queue(msc_session *s, msc_event_kind kind, msc_state prev, msc_hr hr, 
 void msc__timer_set(msc_session *s, msc_timer_kind kind, uint64_t deadline);
 void msc__timer_clear(msc_session *s);
 msc_hr msc__send(msc_session *s, msc_msg *msg);
-int msc__same_user(msc_manager *m, msc_str a, msc_str b);
+int msc__same_user(msc_str a, msc_str b);
+void msc__pending_add(msc_manager *m, msc_session *s);
+void msc__pending_remove(msc_manager *m, msc_session *s);
+msc_session *msc__pending_first(msc_manager *m, msc_str peer, const char *app);
 msc_str msc__local_identity(msc_manager *m);
 void msc__table_add(msc_manager *m, msc_session *s);
 msc_session *msc__find(msc_manager *m, const char *id);

@@ -132,6 +132,50 @@ void msc__unlink(msc_manager *m, msc_session *s)
     s->all_prev = s->all_next = NULL;
 }
 
+/* Our invitations awaiting an answer, by (peer, app), for the glare check on every incoming
+ * invitation: a manager may hold thousands of invitations to other users. */
+static size_t pending_slot(msc_str peer, const char *app)
+{
+    uint32_t h = 2166136261u;
+    size_t i;
+    for (i = 0; i < peer.n; i++) {
+        char c = peer.p[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
+        h = (h ^ (unsigned char)c) * 16777619u;
+    }
+    while (*app) h = (h ^ (unsigned char)*app++) * 16777619u;
+    return h % (sizeof(((msc_manager *)0)->pending) / sizeof(msc_session *));
+}
+
+void msc__pending_add(msc_manager *m, msc_session *s)
+{
+    size_t i = pending_slot(msc__buf_str(&s->peer), s->app);
+    s->pending_next = m->pending[i];
+    m->pending[i] = s;
+    m->pending_invites++;
+}
+
+void msc__pending_remove(msc_manager *m, msc_session *s)
+{
+    msc_session **p = &m->pending[pending_slot(msc__buf_str(&s->peer), s->app)];
+    for (; *p; p = &(*p)->pending_next) {
+        if (*p == s) {
+            *p = s->pending_next;
+            s->pending_next = NULL;
+            m->pending_invites--;
+            return;
+        }
+    }
+}
+
+/* The first pending invitation to peer for app; go on with s->pending_next and check again. */
+msc_session *msc__pending_first(msc_manager *m, msc_str peer, const char *app)
+{
+    msc_session *s = m->pending[pending_slot(peer, app)];
+    while (s && (strcmp(s->app, app) || !msc__same_user(msc__buf_str(&s->peer), peer))) s = s->pending_next;
+    return s;
+}
+
 /* ---- timers: a binary min-heap of sessions by deadline ------------------------------------ */
 static int earlier(msc_manager *m, size_t a, size_t b) { return m->heap[a]->deadline < m->heap[b]->deadline; }
 
@@ -224,6 +268,7 @@ void msc__queue(msc_session *s, msc_event_kind kind, msc_state prev, msc_hr hr, 
     e->kind = kind;
     e->session = s;
     e->prev = prev;
+    e->after = s->state;
     e->hr = hr;
     msc_session_ref(s);
     if (m->ev_tail) m->ev_tail->next = e;
@@ -245,6 +290,8 @@ static void fire(msc_manager *m, msc_event *e)
     msc_session *s = e->session;
     msc_str a = msc__buf_str(&e->a), b = msc__buf_str(&e->b);
 
+    s->shown = e->after;
+    s->showing = 1;
     switch (e->kind) {
     case MSC_EV_INVITATION:      if (ev->invitation) ev->invitation(ev->ctx, s, a); break;
     case MSC_EV_STATE_CHANGED:   if (ev->state_changed) ev->state_changed(ev->ctx, s, e->prev); break;
@@ -256,6 +303,7 @@ static void fire(msc_manager *m, msc_event *e)
     case MSC_EV_SEND_ERROR:      if (ev->send_error) ev->send_error(ev->ctx, s, e->hr); break;
     case MSC_EV_APP_NOT_PRESENT: if (ev->app_not_present) ev->app_not_present(ev->ctx, s, a, b); break;
     }
+    s->showing = 0;
 }
 
 static void really_destroy(msc_manager *m);
@@ -280,10 +328,9 @@ void msc__leave(msc_manager *m)
 /* ---- sending ------------------------------------------------------------------------------ */
 msc_str msc__local_identity(msc_manager *m) { return m->tp.local_identity(m->tp.ctx); }
 
-int msc__same_user(msc_manager *m, msc_str a, msc_str b)
+int msc__same_user(msc_str a, msc_str b)
 {
     size_t i;
-    if (m->tp.same_user) return m->tp.same_user(m->tp.ctx, a, b);
     if (a.n != b.n) return 0;
     for (i = 0; i < a.n; i++) {
         char x = a.p[i], y = b.p[i];
@@ -315,7 +362,9 @@ msc_manager *msc_manager_create(const msc_host *host, const msc_transport *tp, c
     if (ev) m->ev = *ev;
     if (cfg) m->cfg = *cfg;
     if (!m->cfg.lifetime_ms) m->cfg.lifetime_ms = MSC_DEFAULT_LIFETIME_MS;
+    if (m->cfg.lifetime_ms > MSC_MAX_LIFETIME_MS) m->cfg.lifetime_ms = MSC_MAX_LIFETIME_MS;
     if (!m->cfg.answer_wait_ms) m->cfg.answer_wait_ms = MSC_DEFAULT_ANSWER_WAIT_MS;
+    if (m->cfg.answer_wait_ms > MSC_MAX_LIFETIME_MS) m->cfg.answer_wait_ms = MSC_MAX_LIFETIME_MS;
     m->rng = host->now_ms(host->ctx) ^ (uint64_t)(uintptr_t)m;
     return m;
 }
@@ -369,13 +418,13 @@ void msc_manager_receive(msc_manager *m, const msc_msg *msg)
     s = msc__find(m, id);
     if (s) {
         /* only the session's peer may speak for it */
-        if (msc__same_user(m, msc__buf_str(&s->peer), msc_cstr(msg->from))) {
+        if (msc__same_user(msc__buf_str(&s->peer), msc_cstr(msg->from))) {
             msc_session_ref(s);
             msc__session_receive(s, msg);
             msc_session_unref(s);
         }
     } else if (msg->verb == MSC_VERB_INVITE) {
-        if (!msc__same_user(m, msc_cstr(msg->from), msc__local_identity(m))) {
+        if (!msc__same_user(msc_cstr(msg->from), msc__local_identity(m))) {
             msc_msg copy = *msg;
             memcpy(copy.session_id, id, sizeof(id));
             if (msc__accept_invite(m, &copy, &fresh) == MSC_S_OK) msc_session_unref(fresh);

@@ -57,19 +57,36 @@ static msc_hr peer_view(msc_hr hr, msc_hr fallback)
 }
 
 /* ---- the one state setter ----------------------------------------------------------------- */
-/* Moves s to next (MSC_SS_UNKNOWN: stay) and raises OnStateChanged; entering an end state also
- * raises the session's single OnTermination(hr, data) and starts the linger timer.  A session
- * that has ended never moves again, so the first end cause wins. */
-static void set_state(msc_session *s, msc_state next, msc_hr hr, msc_str data)
+/* What explains a change, reported right after OnStateChanged: OnAccepted, OnDeclined,
+ * OnCancelled or OnAppNotPresent. */
+typedef struct detail {
+    msc_event_kind kind;
+    msc_str a, b;
+} detail;
+
+static const detail *why(msc_event_kind kind, msc_str a, msc_str b, detail *d)
+{
+    d->kind = kind;
+    d->a = a;
+    d->b = b;
+    return d;
+}
+
+/* Moves s to next (MSC_SS_UNKNOWN: stay) and raises OnStateChanged(prev), then the detail, if
+ * any; entering an end state also raises the session's single OnTermination(hr, data), last,
+ * and starts the linger timer.  A session that has ended never moves again, so the first end
+ * cause wins. */
+static void set_state(msc_session *s, msc_state next, msc_hr hr, msc_str data, const detail *d)
 {
     msc_state prev = s->state;
     msc_manager *m = s->mgr;
 
     if (next == MSC_SS_UNKNOWN || next == prev || msc_state_is_terminal(prev)) return;
     s->state = next;
-    if (s->role == MSC_ROLE_INVITER && next == MSC_SS_INVITATION) m->pending_invites++;
-    if (s->role == MSC_ROLE_INVITER && prev == MSC_SS_INVITATION) m->pending_invites--;
+    if (s->role == MSC_ROLE_INVITER && next == MSC_SS_INVITATION) msc__pending_add(m, s);
+    if (s->role == MSC_ROLE_INVITER && prev == MSC_SS_INVITATION) msc__pending_remove(m, s);
     msc__queue(s, MSC_EV_STATE_CHANGED, prev, 0, MSC_STR_EMPTY, MSC_STR_EMPTY);
+    if (d) msc__queue(s, d->kind, prev, 0, d->a, d->b);
     if (msc_state_is_terminal(next)) {
         msc__queue(s, MSC_EV_TERMINATED, prev, hr, data, MSC_STR_EMPTY);
         if (s->in_table) msc__timer_set(s, MSC_TIMER_LINGER, msc__now(m) + m->cfg.answer_wait_ms);
@@ -117,7 +134,11 @@ void msc_session_ref(msc_session *s)
 void msc_session_set_user(msc_session *s, void *user) { if (s) s->user = user; }
 void *msc_session_user(const msc_session *s) { return s ? s->user : NULL; }
 msc_manager *msc_session_manager(const msc_session *s) { return s ? s->mgr : NULL; }
-msc_state msc_session_state(const msc_session *s) { return s ? s->state : MSC_SS_UNKNOWN; }
+msc_state msc_session_state(const msc_session *s)
+{
+    if (!s) return MSC_SS_UNKNOWN;
+    return s->showing ? s->shown : s->state;
+}
 msc_role msc_session_role(const msc_session *s) { return s ? s->role : MSC_ROLE_NONE; }
 int32_t msc_session_flags(const msc_session *s) { return s ? (int32_t)s->role : 0; }
 msc_str msc_session_id(const msc_session *s) { return s ? msc_str_make(s->id, MSC_GUID_CHARS) : MSC_STR_EMPTY; }
@@ -240,7 +261,7 @@ msc_hr msc_session_invite(msc_session *s, msc_str user, msc_str app_data)
     if (r.verdict != MSC_ALLOW) return r.hr;
     if (!s->app[0]) return MSC_SR_APP_NOT_SPECIFIED;
     m = s->mgr;
-    if (msc__same_user(m, user, msc__local_identity(m))) return MSC_SR_INVITED_SELF;
+    if (msc__same_user(user, msc__local_identity(m))) return MSC_SR_INVITED_SELF;
     if (m->tp.presence && m->tp.presence(m->tp.ctx, user) == MSC_PRESENCE_OFFLINE)
         return MSC_MSGR_E_NOT_LOGGED_ON;
 
@@ -262,7 +283,7 @@ msc_hr msc_session_invite(msc_session *s, msc_str user, msc_str app_data)
     }
     s->role = MSC_ROLE_INVITER;
     msc__table_add(m, s);
-    set_state(s, r.next, 0, MSC_STR_EMPTY);
+    set_state(s, r.next, 0, MSC_STR_EMPTY, NULL);
     msc__timer_set(s, MSC_TIMER_LIFETIME, msc__now(m) + m->cfg.lifetime_ms);
     msc__leave(m);
     return MSC_S_OK;
@@ -291,7 +312,7 @@ msc_hr msc_session_accept(msc_session *s, msc_str app_data)
         msc__leave(m);
         return MSC_SR_ACCEPT_SEND_FAILURE;
     }
-    set_state(s, r.next, 0, MSC_STR_EMPTY);
+    set_state(s, r.next, 0, MSC_STR_EMPTY, NULL);
     msc__leave(m);
     return MSC_S_OK;
 }
@@ -312,7 +333,7 @@ msc_hr msc_session_decline(msc_session *s, msc_str app_data)
      * here and OnSendError says the peer may not know (its invitation then times out). */
     if (MSC_FAILED(send_end(s, MSC_VERB_CANCEL, MSC_CANCEL_REJECT, MSC_SR_INVITATION_DECLINED, app_data)))
         msc__queue(s, MSC_EV_SEND_ERROR, 0, MSC_SR_DECLINE_SEND_FAILURE, MSC_STR_EMPTY, MSC_STR_EMPTY);
-    set_state(s, r.next, MSC_SR_INVITATION_DECLINED, app_data);
+    set_state(s, r.next, MSC_SR_INVITATION_DECLINED, app_data, NULL);
     msc__leave(m);
     return MSC_S_OK;
 }
@@ -339,7 +360,7 @@ msc_hr msc_session_cancel(msc_session *s, msc_hr reason, msc_str app_data)
     if (MSC_FAILED(send_end(s, verb, verb == MSC_VERB_CANCEL ? MSC_CANCEL_OUTBANDCANCEL : MSC_CANCEL_NONE,
                             reason, app_data)))
         msc__queue(s, MSC_EV_SEND_ERROR, 0, MSC_SR_CANCEL_SEND_FAILURE, MSC_STR_EMPTY, MSC_STR_EMPTY);
-    set_state(s, r.next, local, app_data);
+    set_state(s, r.next, local, app_data, NULL);
     msc__leave(m);
     return MSC_S_OK;
 }
@@ -393,30 +414,26 @@ static int invite_valid(const msc_msg *msg)
         && text_fits(field(msg->from), MSC_MAX_USER_CHARS);
 }
 
-/* Both users invited each other to the same application at once.  The invitation with the
- * lower session ID wins (XEP-0166's tie-break); whichever side sees the crossing ends the
- * losing one, so the two sides agree whatever order the messages arrive in.  Returns 1 when the
- * incoming invitation lost and must not be offered. */
+/* Both users invited each other to the same application at once.  The lower session ID wins
+ * (XEP-0166's tie-break): the incoming invitation loses to any lower one of ours and is refused;
+ * otherwise ours are withdrawn.  Whichever side sees the crossing settles it and tells the peer,
+ * so both agree whatever order the messages arrive in.  Returns 1 when the incoming one lost. */
 static int glare_lost(msc_manager *m, const msc_msg *msg, const char *app)
 {
     msc_session *s;
 
-    if (!m->pending_invites) return 0;
-    for (s = m->all; s; s = s->all_next) {
-        {
-            if (s->role != MSC_ROLE_INVITER || s->state != MSC_SS_INVITATION || strcmp(s->app, app)
-                || !msc__same_user(m, msc__buf_str(&s->peer), field(msg->from)))
-                continue;
-            if (strcmp(msg->session_id, s->id) > 0) {
-                reply(m, msg, MSC_VERB_CANCEL, MSC_CANCEL_OUTBANDCANCEL, MSC_SR_SESSION_CANCELLED_REMOTE);
-                return 1;
-            }
-            msc_session_ref(s);
-            send_end(s, MSC_VERB_CANCEL, MSC_CANCEL_OUTBANDCANCEL, MSC_SR_SESSION_CANCELLED_REMOTE, MSC_STR_EMPTY);
-            set_state(s, MSC_SS_CANCELLED, MSC_SR_SESSION_CANCELLED_REMOTE, MSC_STR_EMPTY);
-            msc_session_unref(s);
-            return 0;
+    for (s = msc__pending_first(m, field(msg->from), app); s; s = s->pending_next) {
+        if (strcmp(s->app, app) || !msc__same_user(msc__buf_str(&s->peer), field(msg->from))) continue;
+        if (strcmp(msg->session_id, s->id) > 0) {
+            reply(m, msg, MSC_VERB_CANCEL, MSC_CANCEL_OUTBANDCANCEL, MSC_SR_SESSION_CANCELLED_REMOTE);
+            return 1;
         }
+    }
+    while ((s = msc__pending_first(m, field(msg->from), app))) {
+        msc_session_ref(s);
+        send_end(s, MSC_VERB_CANCEL, MSC_CANCEL_OUTBANDCANCEL, MSC_SR_SESSION_CANCELLED_REMOTE, MSC_STR_EMPTY);
+        set_state(s, MSC_SS_CANCELLED, MSC_SR_SESSION_CANCELLED_REMOTE, MSC_STR_EMPTY, NULL);
+        msc_session_unref(s);
     }
     return 0;
 }
@@ -527,6 +544,7 @@ static int content_valid(const msc_msg *msg, msc_action a)
 void msc__session_receive(msc_session *s, const msc_msg *msg)
 {
     msc_action a = action_of(msg);
+    detail d;
     msc_rule r;
     msc_str data = msg_data(msg);
     msc_msg ack;
@@ -547,40 +565,38 @@ void msc__session_receive(msc_session *s, const msc_msg *msg)
         if ((msg->address[0] && !msc__buf_set(&s->remote_address, field(msg->address)))
             || (msg->data_len && !msc__buf_set(&s->context, data)))
             return;     /* out of memory: the peer's answer wait ends the session cleanly */
-        msc__queue(s, MSC_EV_ACCEPTED, 0, 0, data, MSC_STR_EMPTY);
-        set_state(s, r.next, 0, MSC_STR_EMPTY);
+        set_state(s, r.next, 0, MSC_STR_EMPTY, why(MSC_EV_ACCEPTED, data, MSC_STR_EMPTY, &d));
         msc_msg_init(&ack, MSC_VERB_ACK, msc_session_id(s));
         if (MSC_FAILED(msc__send(s, &ack))) {
             msc__queue(s, MSC_EV_SEND_ERROR, 0, MSC_SR_CONNECTION_FAILURE, MSC_STR_EMPTY, MSC_STR_EMPTY);
             set_state(s, msc_table_lookup(s->state, s->role, MSC_A_FAILURE).next,
-                      MSC_SR_CONNECTION_FAILURE, MSC_STR_EMPTY);
+                      MSC_SR_CONNECTION_FAILURE, MSC_STR_EMPTY, NULL);
         } else {
-            set_state(s, msc_table_lookup(s->state, s->role, MSC_A_ACK_SENT).next, 0, MSC_STR_EMPTY);
+            set_state(s, msc_table_lookup(s->state, s->role, MSC_A_ACK_SENT).next, 0, MSC_STR_EMPTY, NULL);
         }
         break;
     case MSC_A_RX_ACK:
-        set_state(s, r.next, 0, MSC_STR_EMPTY);
+        set_state(s, r.next, 0, MSC_STR_EMPTY, NULL);
         break;
     case MSC_A_RX_DECLINE:
-        msc__queue(s, MSC_EV_DECLINED, 0, 0, data, MSC_STR_EMPTY);
-        set_state(s, r.next, MSC_SR_INVITATION_DECLINED, data);
+        set_state(s, r.next, MSC_SR_INVITATION_DECLINED, data, why(MSC_EV_DECLINED, data, MSC_STR_EMPTY, &d));
         break;
     case MSC_A_RX_NOT_INSTALLED:
-        msc__queue(s, MSC_EV_APP_NOT_PRESENT, 0, 0, msc__buf_str(&s->app_name), msc__buf_str(&s->app_url));
-        set_state(s, r.next, MSC_MSGR_E_AI_REJECT_NOT_INST, MSC_STR_EMPTY);
+        set_state(s, r.next, MSC_MSGR_E_AI_REJECT_NOT_INST, MSC_STR_EMPTY,
+                  why(MSC_EV_APP_NOT_PRESENT, msc__buf_str(&s->app_name), msc__buf_str(&s->app_url), &d));
         break;
     case MSC_A_RX_CANCEL:
         /* OnCancelled is the invitee's news that the inviter withdrew; otherwise it is an end. */
-        if (s->role == MSC_ROLE_INVITEE && s->state != MSC_SS_CONNECTED)
-            msc__queue(s, MSC_EV_CANCELLED, 0, 0, data, MSC_STR_EMPTY);
-        set_state(s, r.next, peer_view(msg->hr, MSC_SR_SESSION_CANCELLED_REMOTE), data);
+        set_state(s, r.next, peer_view(msg->hr, MSC_SR_SESSION_CANCELLED_REMOTE), data,
+                  s->role == MSC_ROLE_INVITEE && s->state != MSC_SS_CONNECTED
+                      ? why(MSC_EV_CANCELLED, data, MSC_STR_EMPTY, &d) : NULL);
         break;
     case MSC_A_RX_TIMEOUT:
-        set_state(s, r.next, MSC_SR_SESSION_TIMEOUT, data);
+        set_state(s, r.next, MSC_SR_SESSION_TIMEOUT, data, NULL);
         break;
     case MSC_A_RX_BYE:
         set_state(s, r.next, peer_view(msg->hr, msg->verb == MSC_VERB_CANCEL ? MSC_SR_SESSION_PROTOCOL_ERROR
-                                                                          : MSC_SR_SESSION_CANCELLED_REMOTE), data);
+                                                                          : MSC_SR_SESSION_CANCELLED_REMOTE), data, NULL);
         break;
     case MSC_A_RX_CONTEXT:
         if (!msc__buf_set(&s->context, data)) return;
@@ -603,10 +619,10 @@ void msc__session_timer_fired(msc_session *s)
     if (a == MSC_A_LIFETIME_EXPIRED) {
         /* Tell the peer too, so both sides end together even if its clock runs late. */
         send_end(s, MSC_VERB_CANCEL, MSC_CANCEL_TIMEOUT, MSC_SR_SESSION_TIMEOUT, MSC_STR_EMPTY);
-        set_state(s, r.next, MSC_SR_SESSION_TIMEOUT, MSC_STR_EMPTY);
+        set_state(s, r.next, MSC_SR_SESSION_TIMEOUT, MSC_STR_EMPTY, NULL);
     } else {
         send_end(s, MSC_VERB_BYE, MSC_CANCEL_NONE, MSC_SR_CONNECTION_FAILURE, MSC_STR_EMPTY);
-        set_state(s, r.next, MSC_SR_CONNECTION_FAILURE, MSC_STR_EMPTY);
+        set_state(s, r.next, MSC_SR_CONNECTION_FAILURE, MSC_STR_EMPTY, NULL);
     }
 }
 
@@ -629,7 +645,7 @@ void msc__session_send_failed(msc_session *s, const msc_msg *msg, msc_hr hr)
     if (r.verdict != MSC_ALLOW) return;
     (void)hr;
     msc__queue(s, MSC_EV_SEND_ERROR, 0, code, MSC_STR_EMPTY, MSC_STR_EMPTY);
-    set_state(s, r.next, code, MSC_STR_EMPTY);
+    set_state(s, r.next, code, MSC_STR_EMPTY, NULL);
 }
 
 /* The manager is going away: tell the peer of a live session, end it without events. */
