@@ -1,0 +1,46 @@
+/* Compile-time proof that the portable core's codes (include/msgsc/status.h, MSC_<name>; core.h)
+ * equal what clients see: the enums of the type library (idl/msgrpriv.idl, via msgrpriv.h) and
+ * the SDK's winerror.h.  A mismatch, or a name missing on either side, stops the build here. */
+#include "private.h"
+
+/* The result codes the IDL declares (SESSION_RESULT, LockError, MsgrError). */
+#define MSGSC_IDL_CODES(X) \
+    X(SR_APPLICATION_LAUNCH_FAILED) X(SR_INVITATION_DECLINED)    X(SR_CONNECTION_FAILURE)       \
+    X(SR_AUTHENTICATION_FAILED)     X(SR_SESSION_NOT_READY)      X(SR_SESSION_CANCELLED_LOCAL)  \
+    X(SR_SESSION_CANCELLED_REMOTE)  X(SR_SESSION_PROTOCOL_ERROR) X(SR_SESSION_TIMEOUT)          \
+    X(SR_CANCEL_BEFORE_CONNECT)     X(SR_NOT_INVITEE)            X(SR_NOT_INVITER)              \
+    X(SR_APP_ALREADY_REGISTERED)    X(SR_APP_NOT_REGISTERED)     X(SR_NOT_VALID_FOR_APP_INVITE) \
+    X(SR_APP_NOT_SPECIFIED)         X(SR_CONTEXT_DATA_OVER_LIMIT) X(SR_NO_USER_INVITED)         \
+    X(SR_INVITED_SELF)              X(SR_SESSION_STATE_INVALID)  X(SR_INVITATION_SEND_FAILURE)  \
+    X(SR_CANCEL_SEND_FAILURE)       X(SR_DECLINE_SEND_FAILURE)   X(SR_ACCEPT_SEND_FAILURE)      \
+    X(SR_CONTEXT_DATA_SEND_FAILURE) X(SR_NETWORK_CONFIG_FAILURE) X(SR_NET_NOT_SUPPORTED)        \
+    X(SR_REMOTE_NET_NOT_SUPPORTED)  X(SR_FIREWALL_NOT_SUPPORTED) X(SR_OLD_SIP_STACK)            \
+    X(MSGR_E_API_NOTINITIALIZED)    X(MSGR_E_API_LOCKED)         X(MSGR_E_API_UNLOCK_FAILED)    \
+    X(MSGR_E_API_ALREADY_UNLOCKED)  X(MSGR_E_API_PENDING_UNLOCK) X(MSGR_E_API_DISABLED)         \
+    X(MSGR_E_CONNECT)               X(MSGR_E_AI_REJECT)          X(MSGR_E_AI_REJECT_NOT_INST)   \
+    X(MSGR_E_USER_NOT_FOUND)        X(MSGR_E_AI_TIMEOUT)         X(MSGR_E_NOT_LOGGED_ON)
+
+/* The plain HRESULTs of the status table, which come from winerror.h. */
+#define MSGSC_SDK_CODES(X) \
+    X(S_OK) X(S_FALSE) X(E_NOTIMPL) X(E_POINTER) X(E_FAIL) X(E_OUTOFMEMORY) X(E_INVALIDARG)
+
+#define MSGSC_SAME_CODE(name) \
+    _Static_assert((HRESULT)MSC_##name == (HRESULT)(name), \
+                   #name ": include/msgsc/status.h and msgrpriv.h/winerror.h disagree");
+MSGSC_IDL_CODES(MSGSC_SAME_CODE)
+MSGSC_SDK_CODES(MSGSC_SAME_CODE)
+
+/* The core's states and roles are SESSION_STATE and the role bits of SESSION_FLAGS. */
+#define MSGSC_SAME_VALUE(core, idl) \
+    _Static_assert((int)(core) == (int)(idl), #core " != " #idl);
+MSGSC_SAME_VALUE(MSC_SS_UNKNOWN, SS_UNKNOWN)
+MSGSC_SAME_VALUE(MSC_SS_READY, SS_READY)
+MSGSC_SAME_VALUE(MSC_SS_INVITATION, SS_INVITATION)
+MSGSC_SAME_VALUE(MSC_SS_ACCEPTED, SS_ACCEPTED)
+MSGSC_SAME_VALUE(MSC_SS_CONNECTED, SS_CONNECTED)
+MSGSC_SAME_VALUE(MSC_SS_CANCELLED, SS_CANCELLED)
+MSGSC_SAME_VALUE(MSC_SS_DECLINED, SS_DECLINED)
+MSGSC_SAME_VALUE(MSC_SS_TERMINATED, SS_TERMINATED)
+MSGSC_SAME_VALUE(MSC_ROLE_NONE, SF_NONE)
+MSGSC_SAME_VALUE(MSC_ROLE_INVITER, SF_INVITER)
+MSGSC_SAME_VALUE(MSC_ROLE_INVITEE, SF_INVITEE)
