@@ -64,8 +64,8 @@ typedef struct side {
 } side;
 
 static msc_loopnet *g_net;
-static side g_alice, g_bob;
-static const char ALICE[] = "alice@example.org", BOB[] = "bob@example.org";
+static side g_alice, g_bob, g_carol;
+static const char ALICE[] = "alice@example.org", BOB[] = "bob@example.org", CAROL[] = "carol@example.org";
 
 static void on_invitation(void *ctx, msc_session *s, msc_str data)
 {
@@ -309,6 +309,50 @@ static void bulk(size_t n)
     free(out);
 }
 
+/* ---- (d) incoming invitations while many of our own are pending ------------------------------ */
+/* Every incoming invitation is checked for glare against our pending ones to the same user and
+ * application; with n of alice's invitations pending to carol, n from bob must not cost n each. */
+static void glare_check(size_t n)
+{
+    msc_session **out = malloc(n * sizeof(*out)), **in = malloc(n * sizeof(*in));
+    double t0, t1;
+    size_t i;
+    char what[96];
+
+    if (!out || !in) die("out of memory");
+    make_manager(&g_alice);
+    make_manager(&g_bob);
+    make_manager(&g_carol);
+    for (i = 0; i < n; i++) {
+        if (msc_session_create(g_alice.mgr, &out[i]) != MSC_S_OK
+            || msc_session_set_application(out[i], msc_cstr(APP)) != MSC_S_OK
+            || msc_session_invite(out[i], msc_cstr(CAROL), msc_cstr(INVITE_DATA)) != MSC_S_OK)
+            die("invite failed");
+    }
+    pump();
+    for (i = 0; i < n; i++) {
+        if (msc_session_create(g_bob.mgr, &in[i]) != MSC_S_OK
+            || msc_session_set_application(in[i], msc_cstr(APP)) != MSC_S_OK
+            || msc_session_invite(in[i], msc_cstr(ALICE), msc_cstr(INVITE_DATA)) != MSC_S_OK)
+            die("invite failed");
+    }
+    t0 = wall();
+    pump();
+    t1 = wall();
+    if (g_alice.nincoming != n) die("not every invitation arrived");
+    snprintf(what, sizeof(what), "(d) %zu invitations received while %zu of ours are pending", n, n);
+    result(what, "ms", "%.1f", (t1 - t0) * 1e3);
+    for (i = 0; i < n; i++) {
+        msc_session_unref(out[i]);
+        msc_session_unref(in[i]);
+    }
+    drop_manager(&g_alice);
+    drop_manager(&g_bob);
+    drop_manager(&g_carol);
+    free(out);
+    free(in);
+}
+
 /* ---- (c) the codec ------------------------------------------------------------------------------ */
 static void codec(size_t count)
 {
@@ -388,10 +432,13 @@ int main(int argc, char **argv)
     if (!g_net) die("loopnet");
     g_alice.ep = msc_loopnet_endpoint(g_net, msc_cstr(ALICE), msc_cstr("10.0.0.1"));
     g_bob.ep = msc_loopnet_endpoint(g_net, msc_cstr(BOB), msc_cstr("10.0.0.2"));
+    g_carol.ep = msc_loopnet_endpoint(g_net, msc_cstr(CAROL), msc_cstr("10.0.0.3"));
     g_alice.incoming = malloc(maxn * sizeof(msc_session *));
     g_bob.incoming = malloc(maxn * sizeof(msc_session *));
-    if (!g_alice.ep || !g_bob.ep || !g_alice.incoming || !g_bob.incoming) die("setup");
-    g_alice.cap = g_bob.cap = maxn;
+    g_carol.incoming = malloc(maxn * sizeof(msc_session *));
+    if (!g_alice.ep || !g_bob.ep || !g_carol.ep || !g_alice.incoming || !g_bob.incoming || !g_carol.incoming)
+        die("setup");
+    g_alice.cap = g_bob.cap = g_carol.cap = maxn;
 
     fprintf(stderr, "msgsc-bench: --sessions %zu --rounds %zu\n", sessions, rounds);
 #ifndef __OPTIMIZE__
@@ -419,6 +466,7 @@ int main(int argc, char **argv)
     result("(b) memory per session, inviter, ended + lingering", "bytes", "%.0f", inviter);
     result("(b) memory per session, invitee, ended + lingering", "bytes", "%.0f", invitee);
 
+    glare_check(sessions);
     codec(10 * rounds);
 
     printf("| measurement | value | unit |\n|---|---:|---|\n");
@@ -426,6 +474,7 @@ int main(int argc, char **argv)
 
     free(g_alice.incoming);
     free(g_bob.incoming);
+    free(g_carol.incoming);
     msc_loopnet_destroy(g_net);
     return 0;
 }

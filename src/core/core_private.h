@@ -72,7 +72,7 @@ struct msc_session {
     size_t heap_index;           /* position in the manager's deadline heap, or SIZE_MAX */
     msc_session *hash_next;
     msc_session *all_prev, *all_next;   /* every session of the manager, routed or not */
-    msc_session *pending_next;          /* our invitations awaiting an answer, by (peer, app) */
+    msc_session *pending_prev, *pending_next; /* our invitations awaiting an answer, by (peer, app) */
     /* while an event about this session is being delivered, State reads as it was right after
      * the change that event reports */
     int showing;

@@ -149,23 +149,21 @@ static size_t pending_slot(msc_str peer, const char *app)
 
 void msc__pending_add(msc_manager *m, msc_session *s)
 {
-    size_t i = pending_slot(msc__buf_str(&s->peer), s->app);
-    s->pending_next = m->pending[i];
-    m->pending[i] = s;
+    msc_session **head = &m->pending[pending_slot(msc__buf_str(&s->peer), s->app)];
+    s->pending_prev = NULL;
+    s->pending_next = *head;
+    if (*head) (*head)->pending_prev = s;
+    *head = s;
     m->pending_invites++;
 }
 
 void msc__pending_remove(msc_manager *m, msc_session *s)
 {
-    msc_session **p = &m->pending[pending_slot(msc__buf_str(&s->peer), s->app)];
-    for (; *p; p = &(*p)->pending_next) {
-        if (*p == s) {
-            *p = s->pending_next;
-            s->pending_next = NULL;
-            m->pending_invites--;
-            return;
-        }
-    }
+    if (s->pending_prev) s->pending_prev->pending_next = s->pending_next;
+    else m->pending[pending_slot(msc__buf_str(&s->peer), s->app)] = s->pending_next;
+    if (s->pending_next) s->pending_next->pending_prev = s->pending_prev;
+    s->pending_prev = s->pending_next = NULL;
+    m->pending_invites--;
 }
 
 /* The first pending invitation to peer for app; go on with s->pending_next and check again. */
