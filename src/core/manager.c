@@ -219,7 +219,7 @@ void msc__timer_clear(msc_session *s)
 void msc__timer_set(msc_session *s, msc_timer_kind kind, uint64_t deadline)
 {
     msc_manager *m = s->mgr;
-    uint64_t before;
+    uint64_t before = 0;
     int had = msc_manager_next_deadline(m, &before);
 
     msc__timer_clear(s);
