@@ -41,6 +41,16 @@ static msc_hr check_app_data(msc_str data)
     return MSC_S_OK;
 }
 
+/* The gate of every call that carries app data: arguments first, then the table. */
+static msc_hr gate(const msc_session *s, msc_action a, msc_str app_data, msc_rule *r)
+{
+    msc_hr hr;
+    if (!s) return MSC_E_POINTER;
+    if ((hr = check_app_data(app_data)) != MSC_S_OK) return hr;
+    *r = msc_table_lookup(s->state, s->role, a);
+    return r->verdict == MSC_ALLOW ? MSC_S_OK : r->hr;
+}
+
 static int text_fits(msc_str s, size_t max_units)
 {
     return (!s.n || s.p) && msc_utf8_valid(s) && msc_utf16_units(s) <= max_units;
@@ -256,9 +266,7 @@ msc_hr msc_session_invite(msc_session *s, msc_str user, msc_str app_data)
     if (!s) return MSC_E_POINTER;
     if (user.n && !user.p) return MSC_E_POINTER;
     if (!user.n || !text_fits(user, MSC_MAX_USER_CHARS)) return MSC_E_INVALIDARG;
-    if ((hr = check_app_data(app_data)) != MSC_S_OK) return hr;
-    r = msc_table_lookup(s->state, s->role, MSC_A_INVITE);
-    if (r.verdict != MSC_ALLOW) return r.hr;
+    if ((hr = gate(s, MSC_A_INVITE, app_data, &r)) != MSC_S_OK) return hr;
     if (!s->app[0]) return MSC_SR_APP_NOT_SPECIFIED;
     m = s->mgr;
     if (msc__same_user(user, msc__local_identity(m))) return MSC_SR_INVITED_SELF;
@@ -297,10 +305,7 @@ msc_hr msc_session_accept(msc_session *s, msc_str app_data)
     msc_str addr;
     msc_hr hr;
 
-    if (!s) return MSC_E_POINTER;
-    if ((hr = check_app_data(app_data)) != MSC_S_OK) return hr;
-    r = msc_table_lookup(s->state, s->role, MSC_A_ACCEPT);
-    if (r.verdict != MSC_ALLOW) return r.hr;
+    if ((hr = gate(s, MSC_A_ACCEPT, app_data, &r)) != MSC_S_OK) return hr;
     m = s->mgr;
     msc_msg_init(&msg, MSC_VERB_ACCEPT, msc_session_id(s));
     msc_session_local_address(s, &addr);
@@ -323,10 +328,7 @@ msc_hr msc_session_decline(msc_session *s, msc_str app_data)
     msc_rule r;
     msc_hr hr;
 
-    if (!s) return MSC_E_POINTER;
-    if ((hr = check_app_data(app_data)) != MSC_S_OK) return hr;
-    r = msc_table_lookup(s->state, s->role, MSC_A_DECLINE);
-    if (r.verdict != MSC_ALLOW) return r.hr;
+    if ((hr = gate(s, MSC_A_DECLINE, app_data, &r)) != MSC_S_OK) return hr;
     m = s->mgr;
     msc__enter(m);
     /* The user's decision stands even when the network cannot carry it: the session ends
@@ -345,10 +347,7 @@ msc_hr msc_session_cancel(msc_session *s, msc_hr reason, msc_str app_data)
     msc_hr hr, local;
     msc_verb verb;
 
-    if (!s) return MSC_E_POINTER;
-    if ((hr = check_app_data(app_data)) != MSC_S_OK) return hr;
-    r = msc_table_lookup(s->state, s->role, MSC_A_CANCEL);
-    if (r.verdict != MSC_ALLOW) return r.hr;
+    if ((hr = gate(s, MSC_A_CANCEL, app_data, &r)) != MSC_S_OK) return hr;
     m = s->mgr;
     /* Before an answer the invitation is withdrawn (CANCEL); after it the session is ended (BYE). */
     switch (s->state) {

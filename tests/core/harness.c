@@ -259,3 +259,22 @@ void dump_log(const party *p)
                       ev_name(p->log[i].kind), (void *)p->log[i].s, msc_state_name(p->log[i].prev),
                       msc_state_name(p->log[i].state), (unsigned)p->log[i].hr, (unsigned)p->log[i].len);
 }
+
+world *W;
+party *A, *B;
+
+int two_users_setup(void **state)
+{
+    (void)state;
+    W = world_new(NULL);
+    A = world_party(W, ALICE);
+    B = world_party(W, BOB);
+    return 0;
+}
+
+int two_users_teardown(void **state)
+{
+    (void)state;
+    world_free(W);
+    return 0;
+}

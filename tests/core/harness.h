@@ -17,6 +17,8 @@
 #define APP2_GUID  "{5D3E02AB-6190-11D3-BBBB-00C04F795683}"
 #define NOAPP_GUID "{00000000-0000-0000-0000-0000000000AA}"
 #define MAX_LOG 512
+#define ALICE "alice@example.org"
+#define BOB "bob@example.org"
 
 typedef enum ev_kind {
     EV_INVITATION, EV_STATE, EV_ACCEPTED, EV_DECLINED, EV_CANCELLED, EV_TERMINATED,
@@ -81,6 +83,13 @@ void clear_log(party *p);
 msc_str S(const char *z);
 const char *ev_name(ev_kind k);
 void dump_log(const party *p);
+
+/* The usual fixture: W with alice (A) and bob (B). */
+extern world *W;
+extern party *A, *B;
+int two_users_setup(void **state);
+int two_users_teardown(void **state);
+#define TWO_USERS(f) cmocka_unit_test_setup_teardown(f, two_users_setup, two_users_teardown)
 
 /* Assert a session ended: state, the one OnTermination's hr. */
 #define assert_ended(p, s, st, code) do { \

@@ -5,27 +5,6 @@
 #include "harness.h"
 #include "core/core_private.h"
 
-#define ALICE "alice@example.org"
-#define BOB "bob@example.org"
-
-static world *W;
-static party *A, *B;
-
-static int setup(void **state)
-{
-    (void)state;
-    W = world_new(NULL);
-    A = world_party(W, ALICE);
-    B = world_party(W, BOB);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    world_free(W);
-    return 0;
-}
 
 static void assert_str(msc_str got, const char *want)
 {
@@ -685,7 +664,7 @@ static void test_manager_create_validates(void **state)
     assert_int_equal(msc_manager_config(A->m)->answer_wait_ms, MSC_DEFAULT_ANSWER_WAIT_MS);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) TWO_USERS(f)
 int main(void)
 {
     const struct CMUnitTest tests[] = {

@@ -6,27 +6,6 @@
 #include "harness.h"
 #include "core/core_private.h"
 
-#define ALICE "alice@example.org"
-#define BOB "bob@example.org"
-
-static world *W;
-static party *A, *B;
-
-static int setup(void **state)
-{
-    (void)state;
-    W = world_new(NULL);
-    A = world_party(W, ALICE);
-    B = world_party(W, BOB);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    world_free(W);
-    return 0;
-}
 
 static void inject(party *to, const char *from, msc_verb verb, msc_cancel_code code, const char *id)
 {
@@ -82,6 +61,26 @@ static void test_cancel_lost_accept_answered_with_bye(void **state)
     assert_int_equal(msc_session_accept(b, S("")), MSC_S_OK);
     world_pump(W);
     assert_ended(B, b, MSC_SS_TERMINATED, MSC_SR_SESSION_CANCELLED_REMOTE);
+    msc_session_unref(a);
+}
+
+/* After Cancel the inviter waits a bounded time for the peer's answer: for answer_wait it still
+ * answers a crossing ACCEPT (with BYE), then it forgets the session. */
+static void test_cancel_waits_a_bounded_time_for_the_answer(void **state)
+{
+    msc_session *a = new_session(A, APP_GUID), *b = invite(A, a, B, "");
+    (void)state;
+    msc_loopnet_fault_filter(W->net, MSC_VERB_CANCEL);
+    msc_loopnet_drop_next(W->net, 1);
+    assert_int_equal(msc_session_cancel(a, 0, S("")), MSC_S_OK);
+    msc_loopnet_fault_filter(W->net, MSC_VERB_NONE);
+    world_advance(W, MSC_DEFAULT_ANSWER_WAIT_MS - 1);
+    assert_int_equal(msc_manager_session_count(A->m), 1);
+    assert_int_equal(msc_session_accept(b, S("")), MSC_S_OK);
+    world_pump(W);
+    assert_ended(B, b, MSC_SS_TERMINATED, MSC_SR_SESSION_CANCELLED_REMOTE);
+    world_advance(W, 1);
+    assert_int_equal(msc_manager_session_count(A->m), 0);
     msc_session_unref(a);
 }
 
@@ -433,13 +432,14 @@ static void test_reordered_accept_and_context(void **state)
     msc_session_unref(a);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) TWO_USERS(f)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_accept_sent_then_cancel),
         T(test_cancel_sent_then_accept),
         T(test_cancel_lost_accept_answered_with_bye),
+        T(test_cancel_waits_a_bounded_time_for_the_answer),
         T(test_timeout_crossing_accept),
         T(test_cancel_queued_behind_invite),
         T(test_cancel_overtakes_invite),
