@@ -99,8 +99,11 @@ typedef struct msc_loop_endpoint msc_loop_endpoint;
 /* now_ms: the clock used for delays (the tests' fake clock). */
 msc_loopnet *msc_loopnet_create(uint64_t (*now_ms)(void *ctx), void *clock_ctx);
 void msc_loopnet_destroy(msc_loopnet *net);
-/* An endpoint for user (sign-in name), reachable by that name, online. */
+/* An endpoint for user (sign-in name), reachable by that name, online.  NULL if user has one. */
 msc_loop_endpoint *msc_loopnet_endpoint(msc_loopnet *net, msc_str user, msc_str address);
+/* The endpoint of user (compared case-insensitively), or NULL.  Endpoints live as long as the
+ * network: a manager may come and go on one. */
+msc_loop_endpoint *msc_loopnet_find(msc_loopnet *net, msc_str user);
 const msc_transport *msc_loop_endpoint_transport(msc_loop_endpoint *ep);
 /* Where the endpoint delivers: the manager created on its transport.  NULL detaches. */
 void msc_loop_endpoint_bind(msc_loop_endpoint *ep, msc_manager *m);

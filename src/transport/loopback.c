@@ -205,6 +205,8 @@ msc_loop_endpoint *msc_loopnet_endpoint(msc_loopnet *net, msc_str user, msc_str 
     return ep;
 }
 
+msc_loop_endpoint *msc_loopnet_find(msc_loopnet *net, msc_str user) { return net ? find(net, user) : NULL; }
+
 const msc_transport *msc_loop_endpoint_transport(msc_loop_endpoint *ep) { return ep ? &ep->tp : NULL; }
 void msc_loop_endpoint_bind(msc_loop_endpoint *ep, msc_manager *m) { if (ep) ep->mgr = m; }
 void msc_loop_endpoint_set_online(msc_loop_endpoint *ep, int online) { if (ep) ep->online = !!online; }

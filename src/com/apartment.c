@@ -1,0 +1,396 @@
+/* The apartment bridge and the user agents.
+ *
+ * msgsc.dll is Apartment-threaded: every object lives on the thread that created it, and events
+ * must reach sinks on that thread only.  So each such thread gets an apartment: a message-only
+ * window that delivers the in-process loopback network's messages, runs the engine's timers and
+ * runs deferred calls, all from the thread's own message loop.  (A transport with its own I/O
+ * thread will post to this window too.)
+ *
+ * An agent is one user's engine (msc_manager) in an apartment, shared by every MsgrSessionManager
+ * object of that user on the thread.  Agents and the apartment are referenced by the objects;
+ * they are destroyed from the message loop, never from inside an engine callback.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "private.h"
+#include <ntsecapi.h>
+
+#define WM_MSGSC_PUMP  (WM_APP + 1)
+#define WM_MSGSC_DEFER (WM_APP + 2)
+#define TIMER_ID 1
+
+struct apartment {
+    HWND hwnd;
+    msc_loopnet *net;
+    struct agent *agents;
+    LONG refs;                   /* agents (live or being destroyed) and pending deferred calls */
+    BOOL pump_posted;
+};
+
+struct agent {
+    struct agent *next;
+    struct apartment *apt;
+    LONG refs;                   /* manager and session objects */
+    BOOL destroy_posted;
+    char identity[MSC_UTF8_BYTES(MSC_MAX_USER_CHARS) + 1];
+    msc_loop_endpoint *ep;
+    msc_manager *core;
+    struct manager *managers;
+    /* the strings app_lookup hands to the engine (valid until the next lookup) */
+    char app_name[MSC_UTF8_BYTES(MSC_MAX_NAME_CHARS) + 1];
+    char app_url[MSC_UTF8_BYTES(MSC_MAX_URL_CHARS) + 1];
+    char app_path[MSC_UTF8_BYTES(MSC_MAX_PATH_CHARS) + 1];
+};
+
+struct deferred {
+    void (*fn)(void *);
+    void *arg;
+    void (*release)(void *);
+};
+
+static DWORD tls_index = TLS_OUT_OF_INDEXES;
+static LONG class_registered;
+static const WCHAR class_name[] = L"msgsc_apartment";
+
+/* ---- the engine's host services ----------------------------------------------------------- */
+static uint64_t host_now(void *ctx) { return GetTickCount64(); }
+
+static void host_random(void *ctx, void *buf, size_t len)
+{
+    if (!RtlGenRandom(buf, (ULONG)len)) {        /* never expected; fall back to the clock */
+        size_t i;
+        ULONGLONG t = GetTickCount64() ^ (ULONGLONG)(ULONG_PTR)buf;
+        for (i = 0; i < len; i++) ((unsigned char *)buf)[i] = (unsigned char)(t >> (8 * (i % 8)));
+    }
+}
+
+static void to_utf8(const WCHAR *w, char *out, size_t cap)
+{
+    if (!WideCharToMultiByte(CP_UTF8, 0, w, -1, out, (int)cap, NULL, NULL)) out[0] = 0;
+}
+
+static int host_app_lookup(void *ctx, msc_str guid, msc_app_info *info)
+{
+    struct agent *a = ctx;
+    WCHAR wguid[MSC_GUID_CHARS + 1], name[MSC_MAX_NAME_CHARS + 1], url[MSC_MAX_URL_CHARS + 1];
+    WCHAR path[MSC_MAX_PATH_CHARS + 1];
+
+    if (guid.n != MSC_GUID_CHARS || !MultiByteToWideChar(CP_UTF8, 0, guid.p, (int)guid.n, wguid, MSC_GUID_CHARS))
+        return 0;
+    wguid[MSC_GUID_CHARS] = 0;
+    if (!msgsc_apps_lookup(wguid, name, url, path)) return 0;
+    to_utf8(name, a->app_name, sizeof(a->app_name));
+    to_utf8(url, a->app_url, sizeof(a->app_url));
+    to_utf8(path, a->app_path, sizeof(a->app_path));
+    info->name = msc_cstr(a->app_name);
+    info->url = msc_cstr(a->app_url);
+    info->path = msc_cstr(a->app_path);
+    return 1;
+}
+
+static void schedule(struct apartment *apt);
+static void host_wake(void *ctx) { schedule(((struct agent *)ctx)->apt); }
+
+/* A new incoming invitation: a session object, and OnInvitation to each of the user's managers
+ * until one takes it (pfHandled). */
+static void on_invitation(void *ctx, msc_session *s, msc_str data)
+{
+    struct agent *a = ctx;
+    IMsgrSession *session;
+    BSTR bdata;
+
+    if (FAILED(session_wrap(a, s, &session))) return;
+    if ((bdata = msgsc_bstr_from_str(data))) {
+        managers_fire_invitation(a, (IDispatch *)session, bdata);
+        SysFreeString(bdata);
+    }
+    IMsgrSession_Release(session);
+}
+
+/* ---- the apartment window ------------------------------------------------------------------- */
+static void pump(struct apartment *apt)
+{
+    apt->pump_posted = FALSE;
+    while (msc_loopnet_pump(apt->net)) {}
+}
+
+/* Arm the window timer for the earliest deadline of any agent. */
+static void schedule(struct apartment *apt)
+{
+    struct agent *a;
+    uint64_t at, earliest = 0, now = GetTickCount64();
+    BOOL any = FALSE;
+
+    for (a = apt->agents; a; a = a->next) {
+        if (a->core && msc_manager_next_deadline(a->core, &at) && (!any || at < earliest)) {
+            earliest = at;
+            any = TRUE;
+        }
+    }
+    if (!any) {
+        KillTimer(apt->hwnd, TIMER_ID);
+        return;
+    }
+    SetTimer(apt->hwnd, TIMER_ID, earliest <= now ? 0 : (UINT)min(earliest - now, 0x7fffffffull), NULL);
+}
+
+static void apartment_unref(struct apartment *apt)
+{
+    if (--apt->refs) return;
+    /* the last agent and the last deferred call are gone: nothing can reach this window now */
+    TlsSetValue(tls_index, NULL);
+    msc_loopnet_destroy(apt->net);
+    DestroyWindow(apt->hwnd);
+    free(apt);
+    msgsc_module_unlock();
+}
+
+static void agent_destroy(struct agent *a)
+{
+    struct apartment *apt = a->apt;
+    struct agent **p;
+
+    msc_manager_destroy(a->core);        /* tells the peers of live sessions */
+    msc_loop_endpoint_bind(a->ep, NULL);
+    for (p = &apt->agents; *p; p = &(*p)->next) {
+        if (*p == a) {
+            *p = a->next;
+            break;
+        }
+    }
+    free(a);
+    pump(apt);                           /* the goodbyes */
+    apartment_unref(apt);
+}
+
+static LRESULT CALLBACK apartment_proc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp)
+{
+    struct apartment *apt = (struct apartment *)GetWindowLongPtrW(hwnd, GWLP_USERDATA);
+    struct deferred *d;
+    struct agent *a;
+
+    if (!apt) return DefWindowProcW(hwnd, msg, wp, lp);
+    switch (msg) {
+    case WM_MSGSC_PUMP:
+        pump(apt);
+        schedule(apt);
+        return 0;
+    case WM_TIMER:
+        if (wp != TIMER_ID) break;
+        KillTimer(hwnd, TIMER_ID);
+        for (a = apt->agents; a; a = a->next) msc_manager_tick(a->core);
+        pump(apt);
+        schedule(apt);
+        return 0;
+    case WM_MSGSC_DEFER:
+        d = (struct deferred *)lp;
+        d->fn(d->arg);
+        if (d->release) d->release(d->arg);
+        free(d);
+        if (apt->agents) {
+            pump(apt);
+            schedule(apt);
+        }
+        apartment_unref(apt);            /* may destroy the window: nothing after this */
+        return 0;
+    }
+    return DefWindowProcW(hwnd, msg, wp, lp);
+}
+
+static HRESULT apartment_get(struct apartment **out)
+{
+    struct apartment *apt;
+    WNDCLASSW wc;
+
+    if (tls_index == TLS_OUT_OF_INDEXES) return E_UNEXPECTED;
+    if ((apt = TlsGetValue(tls_index))) {
+        *out = apt;
+        return S_OK;
+    }
+    if (!InterlockedCompareExchange(&class_registered, 1, 0)) {
+        ZeroMemory(&wc, sizeof(wc));
+        wc.lpfnWndProc = apartment_proc;
+        wc.hInstance = msgsc_instance;
+        wc.lpszClassName = class_name;
+        RegisterClassW(&wc);
+    }
+    if (!(apt = calloc(1, sizeof(*apt)))) return E_OUTOFMEMORY;
+    if (!(apt->net = msc_loopnet_create(host_now, NULL))) {
+        free(apt);
+        return E_OUTOFMEMORY;
+    }
+    apt->hwnd = CreateWindowExW(0, class_name, NULL, 0, 0, 0, 0, 0, HWND_MESSAGE, NULL, msgsc_instance, NULL);
+    if (!apt->hwnd) {
+        msc_loopnet_destroy(apt->net);
+        free(apt);
+        return HRESULT_FROM_WIN32(GetLastError());
+    }
+    SetWindowLongPtrW(apt->hwnd, GWLP_USERDATA, (LONG_PTR)apt);
+    TlsSetValue(tls_index, apt);
+    msgsc_module_lock();
+    *out = apt;
+    return S_OK;
+}
+
+/* ---- configuration -------------------------------------------------------------------------- */
+/* The user of this process: MSGSC_IDENTITY, else HKCU\Software\msgsc\Identity, else
+ * %USERNAME%@localhost (docs/usage.md). */
+static void identity(char *out, size_t cap)
+{
+    WCHAR w[MSC_MAX_USER_CHARS + 1], user[MSC_MAX_USER_CHARS - 10];
+    DWORD size = sizeof(w), n = ARRAYSIZE(user);
+
+    if (GetEnvironmentVariableW(L"MSGSC_IDENTITY", w, ARRAYSIZE(w)) - 1 < ARRAYSIZE(w) - 1) {
+        to_utf8(w, out, cap);
+        return;
+    }
+    if (!RegGetValueW(HKEY_CURRENT_USER, L"Software\\msgsc", L"Identity", RRF_RT_REG_SZ, NULL, w, &size) && w[0]) {
+        to_utf8(w, out, cap);
+        return;
+    }
+    if (!GetUserNameW(user, &n)) lstrcpyW(user, L"user");
+    wsprintfW(w, L"%s@localhost", user);
+    to_utf8(w, out, cap);
+}
+
+/* MSGSC_LIFETIME_MS: the invitation lifetime in milliseconds (tests use a short one). */
+static void config(msc_config *cfg)
+{
+    WCHAR w[16];
+    ZeroMemory(cfg, sizeof(*cfg));
+    if (GetEnvironmentVariableW(L"MSGSC_LIFETIME_MS", w, ARRAYSIZE(w)) - 1 < ARRAYSIZE(w) - 1)
+        cfg->lifetime_ms = (uint32_t)wcstoul(w, NULL, 10);
+}
+
+/* ---- agents --------------------------------------------------------------------------------- */
+HRESULT agent_get(struct agent **out)
+{
+    struct apartment *apt = NULL;
+    struct agent *a;
+    msc_host host;
+    msc_events ev;
+    msc_config cfg;
+    char who[sizeof(a->identity)];
+    HRESULT hr;
+
+    *out = NULL;
+    if (FAILED(hr = apartment_get(&apt))) return hr;
+    identity(who, sizeof(who));
+    for (a = apt->agents; a; a = a->next) {
+        if (!lstrcmpiA(a->identity, who)) {
+            agent_addref(a);
+            *out = a;
+            return S_OK;
+        }
+    }
+    if (!(a = calloc(1, sizeof(*a)))) goto oom;
+    a->apt = apt;
+    a->refs = 1;
+    memcpy(a->identity, who, sizeof(who));
+    if (!(a->ep = msc_loopnet_find(apt->net, msc_cstr(who)))
+        && !(a->ep = msc_loopnet_endpoint(apt->net, msc_cstr(who), msc_cstr("127.0.0.1"))))
+        goto oom;
+    ZeroMemory(&host, sizeof(host));
+    host.ctx = a;
+    host.now_ms = host_now;
+    host.wake = host_wake;
+    host.random = host_random;
+    host.app_lookup = host_app_lookup;
+    ZeroMemory(&ev, sizeof(ev));
+    session_core_events(&ev);
+    ev.ctx = a;
+    ev.invitation = on_invitation;
+    config(&cfg);
+    if (!(a->core = msc_manager_create(&host, msc_loop_endpoint_transport(a->ep), &ev, &cfg))) goto oom;
+    msc_loop_endpoint_bind(a->ep, a->core);
+    a->next = apt->agents;
+    apt->agents = a;
+    apt->refs++;
+    *out = a;
+    return S_OK;
+
+oom:
+    free(a);
+    if (!apt->refs) {                    /* the apartment was made for this agent alone */
+        apt->refs = 1;
+        apartment_unref(apt);
+    }
+    return E_OUTOFMEMORY;
+}
+
+void agent_addref(struct agent *a) { a->refs++; }
+
+static void destroy_if_unused(void *arg)
+{
+    struct agent *a = arg;
+    a->destroy_posted = FALSE;
+    if (!a->refs) agent_destroy(a);
+}
+
+/* The last reference may go from inside an engine callback: destroy from the message loop. */
+void agent_release(struct agent *a)
+{
+    if (--a->refs || a->destroy_posted) return;
+    a->destroy_posted = TRUE;
+    if (FAILED(agent_defer(a, destroy_if_unused, a, NULL))) {
+        a->destroy_posted = FALSE;       /* cannot post: leak rather than free under a caller */
+    }
+}
+
+msc_manager *agent_core(struct agent *a) { return a->core; }
+
+void agent_attach(struct agent *a, struct manager *m)
+{
+    manager_set_next(m, a->managers);
+    a->managers = m;
+}
+
+void agent_detach(struct agent *a, struct manager *m)
+{
+    struct manager *p;
+    if (a->managers == m) {
+        a->managers = manager_next(m);
+        return;
+    }
+    for (p = a->managers; p; p = manager_next(p)) {
+        if (manager_next(p) == m) {
+            manager_set_next(p, manager_next(m));
+            return;
+        }
+    }
+}
+
+struct manager *agent_managers(struct agent *a) { return a->managers; }
+
+void agent_kick(struct agent *a)
+{
+    struct apartment *apt = a->apt;
+    if (!apt->pump_posted && msc_loopnet_pending(apt->net)) {
+        apt->pump_posted = PostMessageW(apt->hwnd, WM_MSGSC_PUMP, 0, 0);
+    }
+    schedule(apt);
+}
+
+HRESULT agent_defer(struct agent *a, void (*fn)(void *), void *arg, void (*release)(void *))
+{
+    struct deferred *d = malloc(sizeof(*d));
+    if (!d) return E_OUTOFMEMORY;
+    d->fn = fn;
+    d->arg = arg;
+    d->release = release;
+    if (!PostMessageW(a->apt->hwnd, WM_MSGSC_DEFER, 0, (LPARAM)d)) {
+        free(d);
+        return HRESULT_FROM_WIN32(GetLastError());
+    }
+    a->apt->refs++;
+    return S_OK;
+}
+
+/* ---- DLL attach/detach ------------------------------------------------------------------------ */
+void apartment_process_attach(void) { tls_index = TlsAlloc(); }
+
+void apartment_process_detach(void)
+{
+    if (tls_index != TLS_OUT_OF_INDEXES) TlsFree(tls_index);
+    if (class_registered) UnregisterClassW(class_name, msgsc_instance);
+}
