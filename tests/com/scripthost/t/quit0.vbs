@@ -1,0 +1,2 @@
+WScript.Echo "scripthost-ok quit0"
+WScript.Quit 0
