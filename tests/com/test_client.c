@@ -786,6 +786,85 @@ static void test_invite_timeout(void **state)
     pair_free(&p);
 }
 
+/* Limits and wrong types on a live session: over-limit data is refused and changes nothing. */
+static void test_limits_and_types(void **state)
+{
+    pair p;
+    WCHAR buf[700];
+    BSTR big, ok;
+    IDispatch *d;
+    VARIANT a[2];
+    EXCEPINFO ei;
+    int i;
+    (void)state;
+
+    pair_invite(&p, L"alice6@example.org", L"bob6@example.org", L"");
+    for (i = 0; i < 700; i++) buf[i] = 0x20AC;                     /* EURO SIGN: 3 bytes in UTF-8 */
+    big = SysAllocStringLen(buf, 171);                              /* 513 bytes */
+    ok = SysAllocStringLen(buf, 170);                               /* 510 bytes */
+    FAILS(IMsgrSession_Accept(p.b, big), SR_CONTEXT_DATA_OVER_LIMIT, &IID_IMsgrSession);
+    FAILS(IMsgrSession_Decline(p.b, big), SR_CONTEXT_DATA_OVER_LIMIT, &IID_IMsgrSession);
+    FAILS(IMsgrSession_Cancel(p.a, 0, big), SR_CONTEXT_DATA_OVER_LIMIT, &IID_IMsgrSession);
+    assert_int_equal(state_of(p.b), SS_INVITATION);
+    assert_int_equal(IMsgrSession_Accept(p.b, ok), S_OK);
+    assert_true(pump_until(both_connected, &p, 5000));
+    assert_int_equal(lstrlenW(p.aev.log[2].s[0]), 170);              /* OnAccepted carried it all */
+    SysFreeString(big);
+    SysFreeString(ok);
+    /* context data: 300 characters, 5 calls */
+    big = SysAllocStringLen(buf, 301);
+    ok = SysAllocStringLen(buf, 300);
+    FAILS(IMsgrSession_SendContextData(p.a, big), SR_CONTEXT_DATA_OVER_LIMIT, &IID_IMsgrSession);
+    for (i = 0; i < 5; i++) assert_int_equal(IMsgrSession_SendContextData(p.a, ok), S_OK);
+    FAILS(IMsgrSession_SendContextData(p.a, ok), SR_CONTEXT_DATA_OVER_LIMIT, &IID_IMsgrSession);
+    SysFreeString(big);
+    SysFreeString(ok);
+    /* wrong VARIANT types through IDispatch: Invite wants an object, Cancel a number */
+    assert_int_equal(IMsgrSession_QueryInterface(p.a, &IID_IDispatch, (void **)&d), S_OK);
+    V_VT(&a[0]) = VT_BSTR;
+    V_BSTR(&a[0]) = SysAllocString(L"bob@example.org");
+    V_VT(&a[1]) = VT_BSTR;
+    V_BSTR(&a[1]) = NULL;
+    assert_true(FAILED(call(d, 2 /* Invite */, DISPATCH_METHOD, a, 2, NULL, &ei)));
+    VariantClear(&a[0]);
+    V_VT(&a[0]) = VT_BSTR;
+    V_BSTR(&a[0]) = SysAllocString(L"not a number");
+    assert_true(FAILED(call(d, 4 /* Cancel */, DISPATCH_METHOD, a, 2, NULL, &ei)));
+    VariantClear(&a[0]);
+    assert_int_equal(call(d, 4, DISPATCH_METHOD, a, 0, NULL, &ei), DISP_E_BADPARAMCOUNT);
+    assert_int_equal(state_of(p.a), SS_CONNECTED);                  /* nothing changed */
+    IDispatch_Release(d);
+    pair_free(&p);
+}
+
+static void test_register_application_limits(void **state)
+{
+    IMsgrSessionManager *m = manager(L"limits@example.org");
+    WCHAR buf[300];
+    BSTR g = B(APP2), n = B(L"n"), u = B(L""), p = B(L"C:\\x.exe"), long_;
+    int i;
+    (void)state;
+
+    for (i = 0; i < 300; i++) buf[i] = 'a';
+    unregister_app(m, APP2);
+    long_ = SysAllocStringLen(buf, 257);
+    FAILS(IMsgrSessionManager_RegisterApplication(m, g, long_, u, p, 0), E_INVALIDARG, &IID_IMsgrSessionManager);
+    FAILS(IMsgrSessionManager_RegisterApplication(m, g, n, long_, p, 0), E_INVALIDARG, &IID_IMsgrSessionManager);
+    SysFreeString(long_);
+    long_ = SysAllocStringLen(buf, 261);
+    FAILS(IMsgrSessionManager_RegisterApplication(m, g, n, u, long_, 0), E_INVALIDARG, &IID_IMsgrSessionManager);
+    SysFreeString(long_);
+    long_ = SysAllocStringLen(buf, 256);                 /* exactly at the limits: fine */
+    assert_int_equal(IMsgrSessionManager_RegisterApplication(m, g, long_, long_, p, 0), S_OK);
+    assert_int_equal(IMsgrSessionManager_UnRegisterApplication(m, g), S_OK);
+    SysFreeString(long_);
+    long_ = SysAllocString(APP2 L"X");                   /* 39 characters, not a GUID */
+    FAILS(IMsgrSessionManager_RegisterApplication(m, long_, n, u, p, 0), E_INVALIDARG, &IID_IMsgrSessionManager);
+    SysFreeString(long_);
+    SysFreeString(g); SysFreeString(n); SysFreeString(u); SysFreeString(p);
+    assert_int_equal(IMsgrSessionManager_Release(m), 0);
+}
+
 /* The app is gone from bob's machine by the time the invitation arrives. */
 static void test_app_not_present(void **state)
 {
@@ -941,6 +1020,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_invite_decline),
         cmocka_unit_test(test_invite_cancel),
         cmocka_unit_test(test_invite_timeout),
+        cmocka_unit_test(test_limits_and_types),
+        cmocka_unit_test(test_register_application_limits),
         cmocka_unit_test(test_app_not_present),
         cmocka_unit_test(test_release_inside_event),
         cmocka_unit_test(test_lock_and_key),
