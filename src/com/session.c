@@ -109,26 +109,46 @@ static HRESULT WINAPI session_Invoke(IMsgrSession *iface, DISPID id, REFIID riid
 }
 
 /* ---- properties ------------------------------------------------------------------------------ */
-static HRESULT WINAPI session_get_Application(IMsgrSession *iface, BSTR *out)
+typedef msc_hr (*string_getter)(const msc_session *core, msc_str *out);
+typedef msc_hr (*string_call)(msc_session *core, msc_str value);
+
+static HRESULT get_string(IMsgrSession *iface, BSTR *out, string_getter get)
 {
-    struct session *s = impl_from_IMsgrSession(iface);
     msc_str v;
     if (!out) return result(E_INVALIDARG);
     *out = NULL;
-    return string_out(msc_session_application(s->core, &v), v, out);
+    return string_out(get(impl_from_IMsgrSession(iface)->core, &v), v, out);
 }
 
-static HRESULT WINAPI session_put_Application(IMsgrSession *iface, BSTR guid)
+static msc_hr core_session_id(const msc_session *core, msc_str *out)
+{
+    *out = msc_session_id(core);
+    return MSC_S_OK;
+}
+
+/* Convert the string, call the engine, then let the apartment deliver what it sent. */
+static HRESULT with_string(IMsgrSession *iface, BSTR value, string_call call)
 {
     struct session *s = impl_from_IMsgrSession(iface);
     char *p;
     size_t n;
     HRESULT hr;
 
-    if (FAILED(hr = msgsc_utf8_from_bstr(guid, &p, &n))) return result(hr);
-    hr = msc_session_set_application(s->core, msc_str_make(p, n));
+    if (FAILED(hr = msgsc_utf8_from_bstr(value, &p, &n))) return result(hr);
+    hr = call(s->core, msc_str_make(p, n));
     free(p);
+    agent_kick(s->agent);
     return result(hr);
+}
+
+static HRESULT WINAPI session_get_Application(IMsgrSession *iface, BSTR *out)
+{
+    return get_string(iface, out, msc_session_application);
+}
+
+static HRESULT WINAPI session_put_Application(IMsgrSession *iface, BSTR guid)
+{
+    return with_string(iface, guid, msc_session_set_application);
 }
 
 static HRESULT WINAPI session_get_State(IMsgrSession *iface, SESSION_STATE *state)
@@ -140,41 +160,27 @@ static HRESULT WINAPI session_get_State(IMsgrSession *iface, SESSION_STATE *stat
 
 static HRESULT WINAPI session_get_RemoteAddress(IMsgrSession *iface, BSTR *out)
 {
-    msc_str v;
-    if (!out) return result(E_INVALIDARG);
-    *out = NULL;
-    return string_out(msc_session_remote_address(impl_from_IMsgrSession(iface)->core, &v), v, out);
+    return get_string(iface, out, msc_session_remote_address);
 }
 
 static HRESULT WINAPI session_get_SessionID(IMsgrSession *iface, BSTR *out)
 {
-    if (!out) return result(E_INVALIDARG);
-    *out = NULL;
-    return string_out(S_OK, msc_session_id(impl_from_IMsgrSession(iface)->core), out);
+    return get_string(iface, out, core_session_id);
 }
 
 static HRESULT WINAPI session_get_ContextData(IMsgrSession *iface, BSTR *out)
 {
-    msc_str v;
-    if (!out) return result(E_INVALIDARG);
-    *out = NULL;
-    return string_out(msc_session_context_data(impl_from_IMsgrSession(iface)->core, &v), v, out);
+    return get_string(iface, out, msc_session_context_data);
 }
 
 static HRESULT WINAPI session_get_ApplicationName(IMsgrSession *iface, BSTR *out)
 {
-    msc_str v;
-    if (!out) return result(E_INVALIDARG);
-    *out = NULL;
-    return string_out(msc_session_application_name(impl_from_IMsgrSession(iface)->core, &v), v, out);
+    return get_string(iface, out, msc_session_application_name);
 }
 
 static HRESULT WINAPI session_get_ApplicationURL(IMsgrSession *iface, BSTR *out)
 {
-    msc_str v;
-    if (!out) return result(E_INVALIDARG);
-    *out = NULL;
-    return string_out(msc_session_application_url(impl_from_IMsgrSession(iface)->core, &v), v, out);
+    return get_string(iface, out, msc_session_application_url);
 }
 
 static HRESULT WINAPI session_get_Flags(IMsgrSession *iface, LONG *flags)
@@ -198,42 +204,15 @@ static HRESULT WINAPI session_get_User(IMsgrSession *iface, IDispatch **out)
 
 static HRESULT WINAPI session_put_LocalAddress(IMsgrSession *iface, BSTR addr)
 {
-    struct session *s = impl_from_IMsgrSession(iface);
-    char *p;
-    size_t n;
-    HRESULT hr;
-
-    if (FAILED(hr = msgsc_utf8_from_bstr(addr, &p, &n))) return result(hr);
-    hr = msc_session_set_local_address(s->core, msc_str_make(p, n));
-    free(p);
-    return result(hr);
+    return with_string(iface, addr, msc_session_set_local_address);
 }
 
 static HRESULT WINAPI session_get_LocalAddress(IMsgrSession *iface, BSTR *out)
 {
-    msc_str v;
-    if (!out) return result(E_INVALIDARG);
-    *out = NULL;
-    return string_out(msc_session_local_address(impl_from_IMsgrSession(iface)->core, &v), v, out);
+    return get_string(iface, out, msc_session_local_address);
 }
 
 /* ---- the calls --------------------------------------------------------------------------------- */
-typedef msc_hr (*data_call)(msc_session *core, msc_str data);
-
-/* Convert the app data, call the engine, then let the apartment deliver what it sent. */
-static HRESULT with_data(struct session *s, BSTR data, data_call call)
-{
-    char *p;
-    size_t n;
-    HRESULT hr;
-
-    if (FAILED(hr = msgsc_utf8_from_bstr(data, &p, &n))) return result(hr);
-    hr = call(s->core, msc_str_make(p, n));
-    free(p);
-    agent_kick(s->agent);
-    return result(hr);
-}
-
 static HRESULT WINAPI session_Invite(IMsgrSession *iface, IDispatch *user, BSTR data)
 {
     struct session *s = impl_from_IMsgrSession(iface);
@@ -260,12 +239,12 @@ static HRESULT WINAPI session_Invite(IMsgrSession *iface, IDispatch *user, BSTR 
 
 static HRESULT WINAPI session_Accept(IMsgrSession *iface, BSTR data)
 {
-    return with_data(impl_from_IMsgrSession(iface), data, msc_session_accept);
+    return with_string(iface, data, msc_session_accept);
 }
 
 static HRESULT WINAPI session_Decline(IMsgrSession *iface, BSTR data)
 {
-    return with_data(impl_from_IMsgrSession(iface), data, msc_session_decline);
+    return with_string(iface, data, msc_session_decline);
 }
 
 static HRESULT WINAPI session_Cancel(IMsgrSession *iface, LONG reason, BSTR data)
@@ -284,7 +263,7 @@ static HRESULT WINAPI session_Cancel(IMsgrSession *iface, LONG reason, BSTR data
 
 static HRESULT WINAPI session_SendContextData(IMsgrSession *iface, BSTR data)
 {
-    return with_data(impl_from_IMsgrSession(iface), data, msc_session_send_context_data);
+    return with_string(iface, data, msc_session_send_context_data);
 }
 
 static const IMsgrSessionVtbl session_vtbl = {
