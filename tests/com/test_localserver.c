@@ -74,13 +74,16 @@ static void test_local_server(void **state)
     IMsgrSession *s = NULL;
     IErrorInfo *info = NULL;
     SESSION_STATE st;
+    CLSID clsid;
     DWORD cookie;
     BSTR app = SysAllocString(L"{44BBA842-CC51-11CF-AAFA-00AA00B6015C}"), bad = SysAllocString(L"{bad}");
     BSTR g = SysAllocString(APP2), n = SysAllocString(L"File Transfer"), u = SysAllocString(L""), p = SysAllocString(L"C:\\ft.exe");
     (void)state;
 
-    assert_int_equal(CoCreateInstance(&CLSID_MsgrSessionManager, NULL, CLSCTX_LOCAL_SERVER,
-                                      &IID_IMsgrSessionManager, (void **)&m), S_OK);
+    /* by ProgID, through the surrogate */
+    assert_int_equal(CLSIDFromProgID(L"MessengerPrivate.MsgrSessionManager", &clsid), S_OK);
+    assert_true(IsEqualCLSID(&clsid, &CLSID_MsgrSessionManager));
+    assert_int_equal(CoCreateInstance(&clsid, NULL, CLSCTX_LOCAL_SERVER, &IID_IMsgrSessionManager, (void **)&m), S_OK);
     assert_non_null(m);
     /* an event from the other process, delivered through this thread's message loop */
     assert_int_equal(IMsgrSessionManager_QueryInterface(m, &IID_IConnectionPointContainer, (void **)&cpc), S_OK);
