@@ -112,6 +112,9 @@ void msc_loop_endpoint_set_online(msc_loop_endpoint *ep, int online);
 /* Deliver every message that is due; returns how many were delivered.  Messages sent while
  * delivering are delivered in the same call when due (bounded by max_rounds passes). */
 size_t msc_loopnet_pump(msc_loopnet *net);
+/* The same, but at most max messages: a host with other work queued (posted window messages)
+ * delivers a batch at a time, so a busy conversation cannot starve the rest. */
+size_t msc_loopnet_pump_some(msc_loopnet *net, size_t max);
 size_t msc_loopnet_pending(const msc_loopnet *net);
 /* 1 and *at when a delayed message is waiting. */
 int msc_loopnet_next_due(const msc_loopnet *net, uint64_t *at);

@@ -108,10 +108,19 @@ static void on_invitation(void *ctx, msc_session *s, msc_str data)
 }
 
 /* ---- the apartment window ------------------------------------------------------------------- */
+/* Deliver the loopback's messages from a posted message of their own, never in passing: so
+ * they take their turn behind events posted before them (a lock event, a deferred call). */
+static void kick(struct apartment *apt)
+{
+    if (!apt->pump_posted && msc_loopnet_pending(apt->net))
+        apt->pump_posted = PostMessageW(apt->hwnd, WM_MSGSC_PUMP, 0, 0);
+}
+
+/* Deliver what was queued when the pump was posted; what that sends waits for the next turn. */
 static void pump(struct apartment *apt)
 {
     apt->pump_posted = FALSE;
-    while (msc_loopnet_pump(apt->net)) {}
+    if (msc_loopnet_pump_some(apt->net, msc_loopnet_pending(apt->net))) kick(apt);
 }
 
 /* Arm the window timer for the earliest deadline of any agent. */
@@ -159,7 +168,7 @@ static void agent_destroy(struct agent *a)
         }
     }
     free(a);
-    pump(apt);                           /* the goodbyes */
+    kick(apt);                           /* the goodbyes, if anyone is left to hear them */
     apartment_unref(apt);
 }
 
@@ -179,7 +188,7 @@ static LRESULT CALLBACK apartment_proc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp
         if (wp != TIMER_ID) break;
         KillTimer(hwnd, TIMER_ID);
         for (a = apt->agents; a; a = a->next) msc_manager_tick(a->core);
-        pump(apt);
+        kick(apt);
         schedule(apt);
         return 0;
     case WM_MSGSC_DEFER:
@@ -188,7 +197,7 @@ static LRESULT CALLBACK apartment_proc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp
         if (d->release) d->release(d->arg);
         free(d);
         if (apt->agents) {
-            pump(apt);
+            kick(apt);
             schedule(apt);
         }
         apartment_unref(apt);            /* may destroy the window: nothing after this */
@@ -364,11 +373,8 @@ struct manager *agent_managers(struct agent *a) { return a->managers; }
 
 void agent_kick(struct agent *a)
 {
-    struct apartment *apt = a->apt;
-    if (!apt->pump_posted && msc_loopnet_pending(apt->net)) {
-        apt->pump_posted = PostMessageW(apt->hwnd, WM_MSGSC_PUMP, 0, 0);
-    }
-    schedule(apt);
+    kick(a->apt);
+    schedule(a->apt);
 }
 
 HRESULT agent_defer(struct agent *a, void (*fn)(void *), void *arg, void (*release)(void *))

@@ -11,6 +11,11 @@
  */
 #include <stdlib.h>
 #include "private.h"
+#include <dispex.h>
+
+/* {A6EF9860-C720-11D0-9337-00A0C90DCAA9}: not in mingw's libuuid. */
+static const IID IID_IDispatchEx_ =
+    { 0xa6ef9860, 0xc720, 0x11d0, { 0x93, 0x37, 0x00, 0xa0, 0xc9, 0x0d, 0xca, 0xa9 } };
 
 /* IMessengerContact {E7479A0F-BB19-44A5-968F-6F41D93EE0BC}: dual, vtable slots 7-18. */
 static const IID IID_IMessengerContact =
@@ -233,6 +238,23 @@ HRESULT contact_create(msc_str signin, BOOL is_self, IDispatch **out)
 }
 
 /* ---- the sign-in name of Invite's pUser --------------------------------------------------------- */
+static HRESULT dispex_id(IDispatch *user, LPOLESTR name, DISPID *id)
+{
+    IDispatchEx *ex;
+    BSTR b;
+    HRESULT hr;
+
+    if (FAILED(hr = IDispatch_QueryInterface(user, &IID_IDispatchEx_, (void **)&ex))) return hr;
+    if ((b = SysAllocString(name))) {
+        hr = IDispatchEx_GetDispID(ex, b, fdexNameCaseInsensitive, id);
+        SysFreeString(b);
+    } else {
+        hr = E_OUTOFMEMORY;
+    }
+    IDispatchEx_Release(ex);
+    return hr;
+}
+
 HRESULT contact_signin_name(IDispatch *user, BSTR *name)
 {
     IMessengerContact *contact;
@@ -247,8 +269,10 @@ HRESULT contact_signin_name(IDispatch *user, BSTR *name)
         hr = contact->lpVtbl->get_SigninName(contact, name);
         contact->lpVtbl->Release(contact);
     } else {
-        /* late bound: by name, else by msgrua's DISPID (a proxy without type information) */
-        if (FAILED(IDispatch_GetIDsOfNames(user, &IID_NULL, &member, 1, LOCALE_USER_DEFAULT, &id)))
+        /* late bound: by name (IDispatchEx::GetDispID too: Wine's VBScript classes answer only
+         * that), else by msgrua's DISPID (a proxy without type information) */
+        if (FAILED(IDispatch_GetIDsOfNames(user, &IID_NULL, &member, 1, LOCALE_USER_DEFAULT, &id))
+            && FAILED(dispex_id(user, member, &id)))
             id = DISPID_SigninName;
         VariantInit(&v);
         hr = IDispatch_Invoke(user, id, &IID_NULL, LOCALE_USER_DEFAULT, DISPATCH_PROPERTYGET, &none, &v, NULL, NULL);

@@ -230,15 +230,17 @@ static void deliver(msc_loopnet *net, queued *q)
     msc_manager_receive(dst->mgr, &msg);
 }
 
-size_t msc_loopnet_pump(msc_loopnet *net)
+size_t msc_loopnet_pump(msc_loopnet *net) { return msc_loopnet_pump_some(net, MAX_PUMP_ROUNDS); }
+
+size_t msc_loopnet_pump_some(msc_loopnet *net, size_t max)
 {
-    size_t n = 0, rounds = 0;
+    size_t n = 0;
     uint64_t now;
     queued **p, *q;
 
     if (!net) return 0;
     now = net->now_ms(net->clock_ctx);
-    while (rounds++ < MAX_PUMP_ROUNDS) {
+    while (n < max) {
         /* the first message that is due, in queue order */
         for (p = &net->head; *p && (*p)->due > now; p = &(*p)->next) {}
         if (!(q = *p)) break;
