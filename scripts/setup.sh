@@ -9,7 +9,7 @@
 #   b. the i386 architecture and wine32:i386 (with a workaround for a half-synced security mirror)
 #   c. cmocka cross-built for mingw x86_64 and i686 from Debian's source package, into $MSGSC_CACHE
 #   d. a private WoW64 Wine prefix in $MSGSC_CACHE/wine
-#   e. configure + build the host preset and run build/host/src/demo/msgsc-demo
+#   e. configure + build the host preset, run build/host/src/demo/msgsc-demo, then scripts/demo.sh
 # Logs of the noisy steps go to $MSGSC_CACHE/logs/.  Needs root (or sudo) only to install packages.
 set -euo pipefail
 
@@ -291,3 +291,6 @@ fi
 say "running $DEMO"
 echo
 "$DEMO"
+echo
+say "running scripts/demo.sh: the same API from VBScript and JScript, under Wine"
+"$ROOT/scripts/demo.sh"
