@@ -161,6 +161,7 @@ static void agent_destroy(struct agent *a)
 
     msc_manager_destroy(a->core);        /* tells the peers of live sessions */
     msc_loop_endpoint_bind(a->ep, NULL);
+    msc_loop_endpoint_set_online(a->ep, 0);   /* signed out: Invite says MSGR_E_NOT_LOGGED_ON */
     for (p = &apt->agents; *p; p = &(*p)->next) {
         if (*p == a) {
             *p = a->next;
@@ -312,6 +313,7 @@ HRESULT agent_get(struct agent **out)
     config(&cfg);
     if (!(a->core = msc_manager_create(&host, msc_loop_endpoint_transport(a->ep), &ev, &cfg))) goto oom;
     msc_loop_endpoint_bind(a->ep, a->core);
+    msc_loop_endpoint_set_online(a->ep, 1);
     a->next = apt->agents;
     apt->agents = a;
     apt->refs++;

@@ -865,6 +865,41 @@ static void test_register_application_limits(void **state)
     assert_int_equal(IMsgrSessionManager_Release(m), 0);
 }
 
+/* bob signs out while alice's invitation is on its way: OnSendError, then the end.  Once he is
+ * gone, inviting him fails at once. */
+static void test_send_error(void **state)
+{
+    IMsgrSessionManager *ma = manager(L"alice7@example.org"), *mb = manager(L"bob7@example.org");
+    IMsgrSession *a = new_session(ma), *a2 = new_session(ma);
+    contact cb = CONTACT(L"bob7@example.org");
+    sink aev;
+    const rec *r;
+    BSTR app = B(APP);
+    (void)state;
+
+    register_app(ma, APP, L"NetMeeting");
+    sink_init(&aev);
+    advise((IUnknown *)a, &DIID_DMsgrSessionEvents, &aev);
+    assert_int_equal(IMsgrSession_put_Application(a, app), S_OK);
+    assert_int_equal(IMsgrSessionManager_Release(mb), 0);      /* bob leaves (from the message loop) */
+    assert_int_equal(IMsgrSession_Invite(a, &cb.IDispatch_iface, NULL), S_OK);
+    assert_true(pump_until(ended, &aev, 5000));
+    r = find(&aev, 111, 0);                                     /* OnSendError(hr) */
+    assert_non_null(r);
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->vt[0], VT_I4);
+    assert_int_equal((uint32_t)r->l[0], (uint32_t)SR_INVITATION_SEND_FAILURE);
+    assert_true(r < find(&aev, 108, 0));
+    assert_int_equal((uint32_t)find(&aev, 108, 0)->l[0], (uint32_t)SR_INVITATION_SEND_FAILURE);
+    assert_int_equal(IMsgrSession_put_Application(a2, app), S_OK);
+    FAILS(IMsgrSession_Invite(a2, &cb.IDispatch_iface, NULL), MSGR_E_NOT_LOGGED_ON, &IID_IMsgrSession);
+    SysFreeString(app);
+    unregister_app(ma, APP);
+    assert_int_equal(IMsgrSession_Release(a2), 0);
+    assert_int_equal(IMsgrSession_Release(a), 0);
+    assert_int_equal(IMsgrSessionManager_Release(ma), 0);
+}
+
 /* The app is gone from bob's machine by the time the invitation arrives. */
 static void test_app_not_present(void **state)
 {
@@ -1023,6 +1058,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_limits_and_types),
         cmocka_unit_test(test_register_application_limits),
         cmocka_unit_test(test_app_not_present),
+        cmocka_unit_test(test_send_error),
         cmocka_unit_test(test_release_inside_event),
         cmocka_unit_test(test_lock_and_key),
         cmocka_unit_test(test_dll_can_unload),
