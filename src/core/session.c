@@ -56,6 +56,9 @@ static int text_fits(msc_str s, size_t max_units)
     return (!s.n || s.p) && msc_utf8_valid(s) && msc_utf16_units(s) <= max_units;
 }
 
+/* Names and addresses travel as text fields: unlike data, they cannot hold a NUL. */
+static int has_nul(msc_str s) { return s.n && memchr(s.p, 0, s.n) != NULL; }
+
 static msc_str msg_data(const msc_msg *msg) { return msc_str_make(msg->data, msg->data_len); }
 static msc_str field(const char *z) { return msc_cstr(z); }
 
@@ -243,7 +246,7 @@ msc_hr msc_session_set_local_address(msc_session *s, msc_str addr)
 
     if (!s) return MSC_E_POINTER;
     if (addr.n && !addr.p) return MSC_E_POINTER;
-    if (!msc_utf8_valid(addr)) return MSC_E_INVALIDARG;
+    if (!msc_utf8_valid(addr) || has_nul(addr)) return MSC_E_INVALIDARG;
     if (msc_utf16_units(addr) > MSC_MAX_ADDRESS_CHARS) return MSC_E_OUTOFMEMORY; /* "too long" */
     r = msc_table_lookup(s->state, s->role, MSC_A_SET_ADDRESS);
     if (r.verdict != MSC_ALLOW) return r.hr;
@@ -265,7 +268,7 @@ msc_hr msc_session_invite(msc_session *s, msc_str user, msc_str app_data)
 
     if (!s) return MSC_E_POINTER;
     if (user.n && !user.p) return MSC_E_POINTER;
-    if (!user.n || !text_fits(user, MSC_MAX_USER_CHARS)) return MSC_E_INVALIDARG;
+    if (!user.n || has_nul(user) || !text_fits(user, MSC_MAX_USER_CHARS)) return MSC_E_INVALIDARG;
     if ((hr = gate(s, MSC_A_INVITE, app_data, &r)) != MSC_S_OK) return hr;
     if (!s->app[0]) return MSC_SR_APP_NOT_SPECIFIED;
     m = s->mgr;

@@ -351,6 +351,7 @@ static void test_bad_input_is_refused_and_changes_nothing(void **state)
     REFUSED(a, msc_session_invite(a, S(""), S("")), MSC_E_INVALIDARG);
     REFUSED(a, msc_session_invite(a, msc_str_make(longname, 130), S("")), MSC_E_INVALIDARG);
     REFUSED(a, msc_session_invite(a, S("\xFF"), S("")), MSC_E_INVALIDARG);
+    REFUSED(a, msc_session_invite(a, msc_str_make("bob@example.org\0x", 17), S("")), MSC_E_INVALIDARG);
     REFUSED(a, msc_session_invite(a, S(ALICE), S("")), MSC_SR_INVITED_SELF);
     REFUSED(a, msc_session_invite(a, S("ALICE@Example.ORG"), S("")), MSC_SR_INVITED_SELF);
     REFUSED(a, msc_session_invite(a, S("nobody@example.org"), S("")), MSC_MSGR_E_NOT_LOGGED_ON);
@@ -360,6 +361,7 @@ static void test_bad_input_is_refused_and_changes_nothing(void **state)
     /* local address */
     REFUSED(a, msc_session_set_local_address(a, S("0123456789012345678901234567890")), MSC_E_OUTOFMEMORY);
     REFUSED(a, msc_session_set_local_address(a, S("\xC3")), MSC_E_INVALIDARG);
+    REFUSED(a, msc_session_set_local_address(a, msc_str_make("10.0.0.1\0", 9)), MSC_E_INVALIDARG);
     /* calls for the other role or state */
     REFUSED(a, msc_session_accept(a, S("")), MSC_SR_SESSION_STATE_INVALID);
     REFUSED(a, msc_session_decline(a, S("")), MSC_SR_SESSION_STATE_INVALID);
