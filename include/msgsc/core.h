@@ -182,6 +182,10 @@ msc_hr msc_session_send_context_data(msc_session *s, msc_str data);
 
 /* 1 when the braced GUID string is well formed (hex digits of either case). */
 int msc_guid_valid(msc_str s);
+/* A well-formed GUID into out, upper-cased (as msgsc stores and sends them); 0 if malformed. */
+int msc_guid_upper(msc_str s, char out[MSC_GUID_CHARS + 1]);
+/* 1 when a and b are the same sign-in name: compared ASCII case-insensitively, everywhere. */
+int msc_same_user(msc_str a, msc_str b);
 
 #ifdef __cplusplus
 }

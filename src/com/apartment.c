@@ -287,7 +287,7 @@ HRESULT agent_get(struct agent **out)
     if (FAILED(hr = apartment_get(&apt))) return hr;
     identity(who, sizeof(who));
     for (a = apt->agents; a; a = a->next) {
-        if (!lstrcmpiA(a->identity, who)) {
+        if (msc_same_user(msc_cstr(a->identity), msc_cstr(who))) {
             agent_addref(a);
             *out = a;
             return S_OK;
@@ -373,11 +373,9 @@ void agent_detach(struct agent *a, struct manager *m)
 
 struct manager *agent_managers(struct agent *a) { return a->managers; }
 
-void agent_kick(struct agent *a)
-{
-    kick(a->apt);
-    schedule(a->apt);
-}
+/* Timers need nothing here: the engine's wake() re-arms when a deadline moves earlier, and a
+ * timer that fires for nothing simply re-arms for the next one. */
+void agent_kick(struct agent *a) { kick(a->apt); }
 
 HRESULT agent_defer(struct agent *a, void (*fn)(void *), void *arg, void (*release)(void *))
 {

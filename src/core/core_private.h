@@ -125,7 +125,6 @@ void msc__queue(msc_session *s, msc_event_kind kind, msc_state prev, msc_hr hr, 
 void msc__timer_set(msc_session *s, msc_timer_kind kind, uint64_t deadline);
 void msc__timer_clear(msc_session *s);
 msc_hr msc__send(msc_session *s, msc_msg *msg);
-int msc__same_user(msc_str a, msc_str b);
 void msc__pending_add(msc_manager *m, msc_session *s);
 void msc__pending_remove(msc_manager *m, msc_session *s);
 msc_session *msc__pending_first(msc_manager *m, msc_str peer, const char *app);
@@ -139,13 +138,16 @@ void msc__new_id(msc_manager *m, char out[MSC_GUID_CHARS + 1]);
 #define MSC_MAX_TOMBSTONES 4096
 
 /* session.c: used by manager.c */
-void msc__tombstone(msc_manager *m, const msc_msg *msg);
+void msc__tombstone(msc_manager *m, const msc_msg *msg, const char *id);
 msc_session *msc__session_new(msc_manager *m);
 void msc__session_receive(msc_session *s, const msc_msg *msg);
-void msc__session_timer_fired(msc_session *s);
-void msc__session_send_failed(msc_session *s, const msc_msg *msg, msc_hr hr);
+void msc__session_timer_fired(msc_session *s, msc_timer_kind kind);
+void msc__session_send_failed(msc_session *s, const msc_msg *msg);
 void msc__session_detach(msc_session *s);
-msc_hr msc__accept_invite(msc_manager *m, const msc_msg *msg, msc_session **out);
+/* id: msg's session ID, upper-cased */
+msc_hr msc__accept_invite(msc_manager *m, const msc_msg *msg, const char *id, msc_session **out);
+/* Answer msg (verb, cancel code, reason) without a session. */
+void msc__reply(msc_manager *m, const msc_msg *to_what, msc_verb verb, msc_cancel_code code, msc_hr hr);
 
 /* buffers */
 int msc__buf_set(msc_buf *b, msc_str s);      /* 0 when out of memory */

@@ -170,7 +170,7 @@ void msc__pending_remove(msc_manager *m, msc_session *s)
 msc_session *msc__pending_first(msc_manager *m, msc_str peer, const char *app)
 {
     msc_session *s = m->pending[pending_slot(peer, app)];
-    while (s && (strcmp(s->app, app) || !msc__same_user(msc__buf_str(&s->peer), peer))) s = s->pending_next;
+    while (s && (strcmp(s->app, app) || !msc_same_user(msc__buf_str(&s->peer), peer))) s = s->pending_next;
     return s;
 }
 
@@ -326,19 +326,6 @@ void msc__leave(msc_manager *m)
 /* ---- sending ------------------------------------------------------------------------------ */
 msc_str msc__local_identity(msc_manager *m) { return m->tp.local_identity(m->tp.ctx); }
 
-int msc__same_user(msc_str a, msc_str b)
-{
-    size_t i;
-    if (a.n != b.n) return 0;
-    for (i = 0; i < a.n; i++) {
-        char x = a.p[i], y = b.p[i];
-        if (x >= 'A' && x <= 'Z') x = (char)(x + 32);
-        if (y >= 'A' && y <= 'Z') y = (char)(y + 32);
-        if (x != y) return 0;
-    }
-    return 1;
-}
-
 msc_hr msc__send(msc_session *s, msc_msg *msg)
 {
     msc_manager *m = s->mgr;
@@ -405,40 +392,27 @@ void msc_manager_receive(msc_manager *m, const msc_msg *msg)
 {
     char id[MSC_GUID_CHARS + 1];
     msc_session *s, *fresh;
-    size_t i;
 
     if (!m || !msg || m->doomed) return;
-    if (!msc_guid_valid(msc_cstr(msg->session_id)) || !msg->from[0]) return;  /* no one to answer */
-    for (i = 0; i <= MSC_GUID_CHARS; i++)
-        id[i] = (msg->session_id[i] >= 'a' && msg->session_id[i] <= 'f') ? (char)(msg->session_id[i] - 32)
-                                                                          : msg->session_id[i];
+    if (!msc_guid_upper(msc_cstr(msg->session_id), id) || !msg->from[0]) return;  /* no one to answer */
     msc__enter(m);
     s = msc__find(m, id);
     if (s) {
         /* only the session's peer may speak for it */
-        if (msc__same_user(msc__buf_str(&s->peer), msc_cstr(msg->from))) {
+        if (msc_same_user(msc__buf_str(&s->peer), msc_cstr(msg->from))) {
             msc_session_ref(s);
             msc__session_receive(s, msg);
             msc_session_unref(s);
         }
     } else if (msg->verb == MSC_VERB_INVITE) {
-        if (!msc__same_user(msc_cstr(msg->from), msc__local_identity(m))) {
-            msc_msg copy = *msg;
-            memcpy(copy.session_id, id, sizeof(id));
-            if (msc__accept_invite(m, &copy, &fresh) == MSC_S_OK) msc_session_unref(fresh);
-        }
+        if (!msc_same_user(msc_cstr(msg->from), msc__local_identity(m))
+            && msc__accept_invite(m, msg, id, &fresh) == MSC_S_OK)
+            msc_session_unref(fresh);
     } else if (msg->verb == MSC_VERB_CANCEL) {
-        msc_msg copy = *msg;
-        memcpy(copy.session_id, id, sizeof(id));
-        msc__tombstone(m, &copy);
+        msc__tombstone(m, msg, id);
     } else if (msg->verb == MSC_VERB_ACCEPT || msg->verb == MSC_VERB_ACK || msg->verb == MSC_VERB_CONTEXT) {
         /* long forgotten: end it on the peer too rather than leave a ghost */
-        msc_msg bye;
-        msc_msg_init(&bye, MSC_VERB_BYE, msc_cstr(id));
-        bye.hr = MSC_SR_SESSION_CANCELLED_REMOTE;
-        MSC_MSG_SET(&bye, to, msc_cstr(msg->from));
-        MSC_MSG_SET(&bye, from, msc__local_identity(m));
-        m->tp.send(m->tp.ctx, &bye);
+        msc__reply(m, msg, MSC_VERB_BYE, MSC_CANCEL_NONE, MSC_SR_SESSION_CANCELLED_REMOTE);
     }
     msc__leave(m);
 }
@@ -449,7 +423,8 @@ void msc_manager_send_failed(msc_manager *m, const msc_msg *msg, msc_hr hr)
     if (!m || !msg || m->doomed || !(s = msc__find(m, msg->session_id))) return;
     msc__enter(m);
     msc_session_ref(s);
-    msc__session_send_failed(s, msg, hr);
+    (void)hr;      /* the engine reports the failure of each verb by its own SR_* code */
+    msc__session_send_failed(s, msg);
     msc_session_unref(s);
     msc__leave(m);
 }
@@ -466,9 +441,8 @@ void msc_manager_tick(msc_manager *m)
         msc_timer_kind kind = s->timer;
         msc_session_ref(s);
         msc__timer_clear(s);
-        s->timer = kind;
         if (kind == MSC_TIMER_LINGER) table_remove(m, s);
-        else msc__session_timer_fired(s);
+        else msc__session_timer_fired(s, kind);
         msc_session_unref(s);
     }
     msc__leave(m);

@@ -166,22 +166,24 @@ msc_hr msc_session_application(const msc_session *s, msc_str *out)
     return MSC_S_OK;
 }
 
-msc_hr msc_session_application_name(const msc_session *s, msc_str *out)
+/* The application's registered name or URL: only once there is an application. */
+static msc_hr app_text(const msc_session *s, const msc_buf *b, msc_str *out)
 {
-    if (!s || !out) return MSC_E_POINTER;
+    if (!out) return MSC_E_POINTER;
     *out = MSC_STR_EMPTY;
     if (!s->app[0]) return MSC_SR_APP_NOT_SPECIFIED;
-    *out = msc__buf_str(&s->app_name);
+    *out = msc__buf_str(b);
     return MSC_S_OK;
+}
+
+msc_hr msc_session_application_name(const msc_session *s, msc_str *out)
+{
+    return s ? app_text(s, &s->app_name, out) : MSC_E_POINTER;
 }
 
 msc_hr msc_session_application_url(const msc_session *s, msc_str *out)
 {
-    if (!s || !out) return MSC_E_POINTER;
-    *out = MSC_STR_EMPTY;
-    if (!s->app[0]) return MSC_SR_APP_NOT_SPECIFIED;
-    *out = msc__buf_str(&s->app_url);
-    return MSC_S_OK;
+    return s ? app_text(s, &s->app_url, out) : MSC_E_POINTER;
 }
 
 msc_hr msc_session_local_address(const msc_session *s, msc_str *out)
@@ -221,12 +223,12 @@ msc_hr msc_session_set_application(msc_session *s, msc_str guid)
 {
     msc_rule r;
     msc_app_info info;
-    size_t i;
+    char app[MSC_GUID_CHARS + 1];
 
     if (!s) return MSC_E_POINTER;
     if (guid.n && !guid.p) return MSC_E_POINTER;
     if (guid.n > MSC_MAX_APP_GUID_CHARS) return MSC_E_OUTOFMEMORY;   /* documented "too long" */
-    if (!msc_guid_valid(guid)) return MSC_E_INVALIDARG;
+    if (!msc_guid_upper(guid, app)) return MSC_E_INVALIDARG;
     r = msc_table_lookup(s->state, s->role, MSC_A_SET_APP);
     if (r.verdict != MSC_ALLOW) return r.hr;
     memset(&info, 0, sizeof(info));
@@ -234,9 +236,7 @@ msc_hr msc_session_set_application(msc_session *s, msc_str guid)
         return MSC_SR_APP_NOT_REGISTERED;
     if (!msc__buf_set(&s->app_name, info.name) || !msc__buf_set(&s->app_url, info.url))
         return MSC_E_OUTOFMEMORY;
-    for (i = 0; i < MSC_GUID_CHARS; i++)
-        s->app[i] = (guid.p[i] >= 'a' && guid.p[i] <= 'f') ? (char)(guid.p[i] - 32) : guid.p[i];
-    s->app[MSC_GUID_CHARS] = 0;
+    memcpy(s->app, app, sizeof(s->app));
     return MSC_S_OK;
 }
 
@@ -272,7 +272,7 @@ msc_hr msc_session_invite(msc_session *s, msc_str user, msc_str app_data)
     if ((hr = gate(s, MSC_A_INVITE, app_data, &r)) != MSC_S_OK) return hr;
     if (!s->app[0]) return MSC_SR_APP_NOT_SPECIFIED;
     m = s->mgr;
-    if (msc__same_user(user, msc__local_identity(m))) return MSC_SR_INVITED_SELF;
+    if (msc_same_user(user, msc__local_identity(m))) return MSC_SR_INVITED_SELF;
     if (m->tp.presence && m->tp.presence(m->tp.ctx, user) == MSC_PRESENCE_OFFLINE)
         return MSC_MSGR_E_NOT_LOGGED_ON;
 
@@ -395,7 +395,7 @@ msc_hr msc_session_send_context_data(msc_session *s, msc_str data)
 }
 
 /* ---- a new incoming invitation ------------------------------------------------------------ */
-static void reply(msc_manager *m, const msc_msg *to_what, msc_verb verb, msc_cancel_code code, msc_hr hr)
+void msc__reply(msc_manager *m, const msc_msg *to_what, msc_verb verb, msc_cancel_code code, msc_hr hr)
 {
     msc_msg msg;
     msc_msg_init(&msg, verb, field(to_what->session_id));
@@ -408,8 +408,7 @@ static void reply(msc_manager *m, const msc_msg *to_what, msc_verb verb, msc_can
 
 static int invite_valid(const msc_msg *msg)
 {
-    return msc_guid_valid(field(msg->app_guid))
-        && msg->data_len <= MSC_MAX_APP_DATA_BYTES && msc_utf8_valid(msg_data(msg))
+    return msg->data_len <= MSC_MAX_APP_DATA_BYTES && msc_utf8_valid(msg_data(msg))
         && text_fits(field(msg->address), MSC_MAX_ADDRESS_CHARS)
         && text_fits(field(msg->app_name), MSC_MAX_NAME_CHARS)
         && text_fits(field(msg->app_url), MSC_MAX_URL_CHARS)
@@ -420,14 +419,14 @@ static int invite_valid(const msc_msg *msg)
  * (XEP-0166's tie-break): the incoming invitation loses to any lower one of ours and is refused;
  * otherwise ours are withdrawn.  Whichever side sees the crossing settles it and tells the peer,
  * so both agree whatever order the messages arrive in.  Returns 1 when the incoming one lost. */
-static int glare_lost(msc_manager *m, const msc_msg *msg, const char *app)
+static int glare_lost(msc_manager *m, const msc_msg *msg, const char *id, const char *app)
 {
     msc_session *s;
 
     for (s = msc__pending_first(m, field(msg->from), app); s; s = s->pending_next) {
-        if (strcmp(s->app, app) || !msc__same_user(msc__buf_str(&s->peer), field(msg->from))) continue;
-        if (strcmp(msg->session_id, s->id) > 0) {
-            reply(m, msg, MSC_VERB_CANCEL, MSC_CANCEL_OUTBANDCANCEL, MSC_SR_SESSION_CANCELLED_REMOTE);
+        if (strcmp(s->app, app) || !msc_same_user(msc__buf_str(&s->peer), field(msg->from))) continue;
+        if (strcmp(id, s->id) > 0) {
+            msc__reply(m, msg, MSC_VERB_CANCEL, MSC_CANCEL_OUTBANDCANCEL, MSC_SR_SESSION_CANCELLED_REMOTE);
             return 1;
         }
     }
@@ -440,34 +439,30 @@ static int glare_lost(msc_manager *m, const msc_msg *msg, const char *app)
     return 0;
 }
 
-/* msg: a valid INVITE for an unknown session ID, from a user other than ourselves. */
-msc_hr msc__accept_invite(msc_manager *m, const msc_msg *msg, msc_session **out)
+/* msg: an INVITE for an unknown session ID, from a user other than ourselves. */
+msc_hr msc__accept_invite(msc_manager *m, const msc_msg *msg, const char *id, msc_session **out)
 {
     msc_session *s;
     msc_app_info info;
     char app[MSC_GUID_CHARS + 1];
     uint64_t lifetime;
-    size_t i;
 
     *out = NULL;
-    if (!invite_valid(msg)) {
-        reply(m, msg, MSC_VERB_CANCEL, MSC_CANCEL_FAIL, MSC_SR_SESSION_PROTOCOL_ERROR);
+    if (!invite_valid(msg) || !msc_guid_upper(field(msg->app_guid), app)) {
+        msc__reply(m, msg, MSC_VERB_CANCEL, MSC_CANCEL_FAIL, MSC_SR_SESSION_PROTOCOL_ERROR);
         return MSC_SR_SESSION_PROTOCOL_ERROR;
     }
-    for (i = 0; i <= MSC_GUID_CHARS; i++)
-        app[i] = (msg->app_guid[i] >= 'a' && msg->app_guid[i] <= 'f') ? (char)(msg->app_guid[i] - 32)
-                                                                      : msg->app_guid[i];
     memset(&info, 0, sizeof(info));
     info.name = field(msg->app_name);
     info.url = field(msg->app_url);
     if (m->host.app_lookup && !m->host.app_lookup(m->host.ctx, field(app), &info)) {
-        reply(m, msg, MSC_VERB_CANCEL, MSC_CANCEL_REJECT_NOT_INSTALLED, MSC_MSGR_E_AI_REJECT_NOT_INST);
+        msc__reply(m, msg, MSC_VERB_CANCEL, MSC_CANCEL_REJECT_NOT_INSTALLED, MSC_MSGR_E_AI_REJECT_NOT_INST);
         return MSC_SR_APP_NOT_REGISTERED;
     }
-    if (glare_lost(m, msg, app)) return MSC_SR_SESSION_CANCELLED_REMOTE;
+    if (glare_lost(m, msg, id, app)) return MSC_SR_SESSION_CANCELLED_REMOTE;
 
     if (!(s = msc__session_new(m))) return MSC_E_OUTOFMEMORY;
-    memcpy(s->id, msg->session_id, sizeof(s->id));
+    memcpy(s->id, id, sizeof(s->id));
     memcpy(s->app, app, sizeof(s->app));
     s->role = MSC_ROLE_INVITEE;
     s->state = MSC_SS_INVITATION;
@@ -491,12 +486,12 @@ msc_hr msc__accept_invite(msc_manager *m, const msc_msg *msg, msc_session **out)
 /* A CANCEL overtook its INVITE (or the INVITE is still on its way): remember the session as
  * already cancelled for the linger time, so the late INVITE cannot start it.  No events: the
  * application never saw this session.  Bounded, so a flood of CANCELs cannot grow memory. */
-void msc__tombstone(msc_manager *m, const msc_msg *msg)
+void msc__tombstone(msc_manager *m, const msc_msg *msg, const char *id)
 {
     msc_session *s;
 
     if (m->tombstones >= MSC_MAX_TOMBSTONES || !(s = msc__session_new(m))) return;
-    memcpy(s->id, msg->session_id, sizeof(s->id));
+    memcpy(s->id, id, sizeof(s->id));
     if (!msc__buf_set(&s->peer, field(msg->from))) {
         msc_session_unref(s);
         return;
@@ -610,13 +605,11 @@ void msc__session_receive(msc_session *s, const msc_msg *msg)
 }
 
 /* ---- timers and transport failures -------------------------------------------------------- */
-void msc__session_timer_fired(msc_session *s)
+void msc__session_timer_fired(msc_session *s, msc_timer_kind kind)
 {
-    msc_timer_kind kind = s->timer;
     msc_action a = kind == MSC_TIMER_LIFETIME ? MSC_A_LIFETIME_EXPIRED : MSC_A_ANSWER_EXPIRED;
     msc_rule r = msc_table_lookup(s->state, s->role, a);
 
-    s->timer = MSC_TIMER_NONE;
     if (r.verdict != MSC_ALLOW) return;
     if (a == MSC_A_LIFETIME_EXPIRED) {
         /* Tell the peer too, so both sides end together even if its clock runs late. */
@@ -628,7 +621,7 @@ void msc__session_timer_fired(msc_session *s)
     }
 }
 
-void msc__session_send_failed(msc_session *s, const msc_msg *msg, msc_hr hr)
+void msc__session_send_failed(msc_session *s, const msc_msg *msg)
 {
     msc_hr code;
     msc_rule r;
@@ -645,7 +638,6 @@ void msc__session_send_failed(msc_session *s, const msc_msg *msg, msc_hr hr)
     }
     r = msc_table_lookup(s->state, s->role, MSC_A_FAILURE);
     if (r.verdict != MSC_ALLOW) return;
-    (void)hr;
     msc__queue(s, MSC_EV_SEND_ERROR, 0, code, MSC_STR_EMPTY, MSC_STR_EMPTY);
     set_state(s, r.next, code, MSC_STR_EMPTY, NULL);
 }

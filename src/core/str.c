@@ -120,3 +120,27 @@ const char *msc_state_name(msc_state s)
     }
     return "SS_(invalid)";
 }
+
+int msc_guid_upper(msc_str s, char out[MSC_GUID_CHARS + 1])
+{
+    if (!msc_guid_valid(s))
+        return 0;
+    for (size_t i = 0; i < MSC_GUID_CHARS; i++)
+        out[i] = (s.p[i] >= 'a' && s.p[i] <= 'f') ? (char)(s.p[i] - 32) : s.p[i];
+    out[MSC_GUID_CHARS] = '\0';
+    return 1;
+}
+
+int msc_same_user(msc_str a, msc_str b)
+{
+    if (a.n != b.n)
+        return 0;
+    for (size_t i = 0; i < a.n; i++) {
+        char x = a.p[i], y = b.p[i];
+        if (x >= 'A' && x <= 'Z') x = (char)(x + 32);
+        if (y >= 'A' && y <= 'Z') y = (char)(y + 32);
+        if (x != y)
+            return 0;
+    }
+    return 1;
+}

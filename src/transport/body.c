@@ -484,12 +484,7 @@ static int parse_hex32(msc_str s, uint32_t *out)
 /* A braced GUID into field (uppercased). */
 static int parse_guid(msc_str s, char *field, size_t cap)
 {
-    if (!msc_guid_valid(s) || cap < MSC_GUID_CHARS + 1)
-        return 0;
-    for (size_t i = 0; i < MSC_GUID_CHARS; i++)
-        field[i] = upper(s.p[i]);
-    field[MSC_GUID_CHARS] = '\0';
-    return 1;
+    return cap >= MSC_GUID_CHARS + 1 && msc_guid_upper(s, field);
 }
 
 /* Undo %XX escaping into dst (cap bytes); 0 on a malformed escape or when dst is too small. */

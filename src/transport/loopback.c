@@ -50,24 +50,11 @@ struct msc_loopnet {
     msc_loop_stats stats;
 };
 
-static int same_name(const char *a, msc_str b)
-{
-    size_t i;
-    if (strlen(a) != b.n) return 0;
-    for (i = 0; i < b.n; i++) {
-        char x = a[i], y = b.p[i];
-        if (x >= 'A' && x <= 'Z') x = (char)(x + 32);
-        if (y >= 'A' && y <= 'Z') y = (char)(y + 32);
-        if (x != y) return 0;
-    }
-    return 1;
-}
-
 static msc_loop_endpoint *find(const msc_loopnet *net, msc_str user)
 {
     msc_loop_endpoint *ep;
     for (ep = net->endpoints; ep; ep = ep->next)
-        if (same_name(ep->user, user)) return ep;
+        if (msc_same_user(msc_cstr(ep->user), user)) return ep;
     return NULL;
 }
 

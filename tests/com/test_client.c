@@ -854,6 +854,9 @@ static void test_register_application_limits(void **state)
     long_ = SysAllocStringLen(buf, 261);
     FAILS(IMsgrSessionManager_RegisterApplication(m, g, n, u, long_, 0), E_INVALIDARG, &IID_IMsgrSessionManager);
     SysFreeString(long_);
+    long_ = SysAllocStringLen(L"Chess\0evil", 10);      /* a NUL cannot be stored as REG_SZ text */
+    FAILS(IMsgrSessionManager_RegisterApplication(m, g, long_, u, p, 0), E_INVALIDARG, &IID_IMsgrSessionManager);
+    SysFreeString(long_);
     long_ = SysAllocStringLen(buf, 256);                 /* exactly at the limits: fine */
     assert_int_equal(IMsgrSessionManager_RegisterApplication(m, g, long_, long_, p, 0), S_OK);
     assert_int_equal(IMsgrSessionManager_UnRegisterApplication(m, g), S_OK);

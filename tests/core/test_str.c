@@ -133,6 +133,22 @@ static void test_state_helpers(void **state)
     assert_false(msc_state_is_terminal((msc_state)MSC_STATE_COUNT));
 }
 
+static void test_guid_upper_and_same_user(void **state)
+{
+    char out[MSC_GUID_CHARS + 1];
+    (void)state;
+    assert_true(msc_guid_upper(msc_cstr("{44bba842-cc51-11cf-aafa-00aa00b6015c}"), out));
+    assert_string_equal(out, "{44BBA842-CC51-11CF-AAFA-00AA00B6015C}");
+    assert_false(msc_guid_upper(msc_cstr("{44bba842-cc51-11cf-aafa-00aa00b6015g}"), out));
+    assert_false(msc_guid_upper(MSC_STR_EMPTY, out));
+    assert_true(msc_same_user(msc_cstr("Bob@Example.ORG"), msc_cstr("bob@example.org")));
+    assert_false(msc_same_user(msc_cstr("bob@example.org"), msc_cstr("bob@example.or")));
+    assert_false(msc_same_user(msc_str_make("bob\0", 4), msc_cstr("bob")));
+    assert_true(msc_same_user(MSC_STR_EMPTY, MSC_STR_EMPTY));
+    /* only ASCII folds: other bytes must match exactly */
+    assert_false(msc_same_user(msc_cstr("\xC3\x89"), msc_cstr("\xC3\xA9")));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -141,6 +157,7 @@ int main(void)
         cmocka_unit_test(test_utf8_valid_rejects),
         cmocka_unit_test(test_utf16_units),
         cmocka_unit_test(test_guid_valid),
+        cmocka_unit_test(test_guid_upper_and_same_user),
         cmocka_unit_test(test_state_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
