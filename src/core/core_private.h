@@ -142,7 +142,7 @@ void msc__tombstone(msc_manager *m, const msc_msg *msg, const char *id);
 msc_session *msc__session_new(msc_manager *m);
 void msc__session_receive(msc_session *s, const msc_msg *msg);
 void msc__session_timer_fired(msc_session *s, msc_timer_kind kind);
-void msc__session_send_failed(msc_session *s, const msc_msg *msg);
+void msc__session_send_failed(msc_session *s, const msc_msg *msg, msc_hr why);
 void msc__session_detach(msc_session *s);
 /* id: msg's session ID, upper-cased */
 msc_hr msc__accept_invite(msc_manager *m, const msc_msg *msg, const char *id, msc_session **out);

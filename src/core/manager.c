@@ -423,8 +423,7 @@ void msc_manager_send_failed(msc_manager *m, const msc_msg *msg, msc_hr hr)
     if (!m || !msg || m->doomed || !(s = msc__find(m, msg->session_id))) return;
     msc__enter(m);
     msc_session_ref(s);
-    (void)hr;      /* the engine reports the failure of each verb by its own SR_* code */
-    msc__session_send_failed(s, msg);
+    msc__session_send_failed(s, msg, hr);
     msc_session_unref(s);
     msc__leave(m);
 }

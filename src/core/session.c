@@ -621,9 +621,9 @@ void msc__session_timer_fired(msc_session *s, msc_timer_kind kind)
     }
 }
 
-void msc__session_send_failed(msc_session *s, const msc_msg *msg)
+void msc__session_send_failed(msc_session *s, const msc_msg *msg, msc_hr why)
 {
-    msc_hr code;
+    msc_hr code, end;
     msc_rule r;
 
     if (msc_state_is_terminal(s->state)) return;    /* nothing is raised after the end */
@@ -638,8 +638,11 @@ void msc__session_send_failed(msc_session *s, const msc_msg *msg)
     }
     r = msc_table_lookup(s->state, s->role, MSC_A_FAILURE);
     if (r.verdict != MSC_ALLOW) return;
+    /* OnSendError names the send that failed; OnTermination says why, when the transport
+     * knows the invitee is not signed in (design.md §7) */
+    end = msg->verb == MSC_VERB_INVITE && why == MSC_MSGR_E_NOT_LOGGED_ON ? why : code;
     msc__queue(s, MSC_EV_SEND_ERROR, 0, code, MSC_STR_EMPTY, MSC_STR_EMPTY);
-    set_state(s, r.next, code, MSC_STR_EMPTY, NULL);
+    set_state(s, r.next, end, MSC_STR_EMPTY, NULL);
 }
 
 /* The manager is going away: tell the peer of a live session, end it without events. */

@@ -207,7 +207,7 @@ static void deliver(msc_loopnet *net, queued *q)
     if (msc_body_decode(q->body, q->len, &msg) != MSC_S_OK) return;
     memcpy(msg.to, q->to, sizeof(msg.to));
     memcpy(msg.from, q->from, sizeof(msg.from));
-    if (!q->fail_hr && (!dst || !dst->online || !dst->mgr)) q->fail_hr = MSC_SR_CONNECTION_FAILURE;
+    if (!q->fail_hr && (!dst || !dst->online || !dst->mgr)) q->fail_hr = MSC_MSGR_E_NOT_LOGGED_ON;
     if (q->fail_hr) {
         net->stats.failed++;
         if (q->src->mgr) msc_manager_send_failed(q->src->mgr, &msg, q->fail_hr);

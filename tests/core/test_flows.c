@@ -482,7 +482,8 @@ static void test_peer_gone_before_delivery(void **state)
     assert_int_equal(msc_session_invite(a, S(BOB), S("")), MSC_S_OK);
     msc_loop_endpoint_set_online(B->ep, 0);     /* signed out while the INVITE travelled */
     world_pump(W);
-    assert_ended(A, a, MSC_SS_TERMINATED, MSC_SR_INVITATION_SEND_FAILURE);
+    assert_int_equal(last(A, EV_SEND_ERROR, a)->hr, MSC_SR_INVITATION_SEND_FAILURE);
+    assert_ended(A, a, MSC_SS_TERMINATED, MSC_MSGR_E_NOT_LOGGED_ON);
     msc_loop_endpoint_set_online(B->ep, 1);
     msc_session_unref(a);
 }
