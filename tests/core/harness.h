@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include "msgsc/core.h"
 #include "msgsc/transport.h"
+#include "msgsc/sip_ua.h"
 
 #define APP_GUID   "{44BBA842-CC51-11CF-AAFA-00AA00B6015C}"
 #define APP2_GUID  "{5D3E02AB-6190-11D3-BBBB-00C04F795683}"
@@ -53,7 +54,21 @@ struct party {
     ev_hook hook;
     void *hook_data;
     msc_session *invited;    /* last session from an invitation event (referenced) */
+    msc_sip_ua *ua;          /* SIP worlds: the party's user agent, at addr */
+    msc_addr addr;
+    msc_hr registration;     /* the last registration report */
 };
+
+/* A packet on the fake SIP network (SIP worlds). */
+typedef struct sip_pkt {
+    struct sip_pkt *next;
+    int failed;              /* a send failure to report to the sender */
+    msc_net_proto proto;
+    msc_addr from, to;
+    uint64_t due;
+    size_t len;
+    char data[];
+} sip_pkt;
 
 typedef struct world {
     uint64_t now;
@@ -63,12 +78,39 @@ typedef struct world {
     msc_config cfg;
     unsigned seq;
     unsigned rnd;            /* deterministic session IDs when nonzero */
+    /* SIP worlds (world_new_sip): parties talk SIP over a fake network.  "example.org" resolves
+     * to 10.0.0.100, which hands each request to the party named in its Request-URI (a stand-in
+     * for a proxy's location service); each party listens on 10.0.0.N:5060. */
+    int sip;
+    msc_sip_ua_config sipcfg;            /* transport, timers (identity, local are per party) */
+    sip_pkt *q, *qtail;
+    unsigned drop_n, dup_n;              /* drop / duplicate the next n packets matching */
+    char fault_match[32];                /* the packet's first line starts with this ("" any) */
+    char wire_log[8192];                 /* first lines of every packet delivered, '|' separated */
+    size_t wire_len;
+    unsigned sip_packets, tcp_packets;
 } world;
 
 world *world_new(const msc_config *cfg);
+world *world_new_sip(const msc_config *cfg, msc_net_proto proto);
+/* SIP worlds: drop / duplicate the next n packets whose first line starts with match. */
+void sip_drop(world *w, unsigned n, const char *match);
+void sip_dup(world *w, unsigned n, const char *match);
+/* SIP worlds: 1 when a packet whose first line starts with what was delivered since the last
+ * wire_clear (the log keeps each first line). */
+int wire_seen(const world *w, const char *what);
+size_t wire_count(const world *w, const char *what);
+void wire_clear(world *w);
+/* SIP worlds: hand raw bytes to p's user agent as if from `from` (e.g. a foreign peer). */
+void sip_inject(party *p, msc_net_proto proto, const msc_addr *from, const char *text);
+/* SIP worlds: take the first queued packet whose first line starts with match (NULL: none);
+ * the caller frees it. */
+sip_pkt *sip_take(world *w, const char *match);
 party *world_party(world *w, const char *name);       /* its manager takes w->cfg as it is now */
 void world_free(world *w);                            /* checks invariants, frees everything */
 void world_pump(world *w);                            /* deliver until quiet (no time passes) */
+size_t world_sent(const world *w);                    /* messages sent so far (any transport) */
+void party_unbind(party *p);                          /* its transport stops delivering to it */
 void world_advance(world *w, uint64_t ms);            /* let time pass, firing timers in order */
 
 /* A new session of p with the application set. */
@@ -89,6 +131,8 @@ extern world *W;
 extern party *A, *B;
 int two_users_setup(void **state);
 int two_users_teardown(void **state);
+int two_sip_users_setup(void **state);      /* W, A, B over SIP (UDP) */
+int two_sip_tcp_users_setup(void **state);  /* the same over TCP */
 #define TWO_USERS(f) cmocka_unit_test_setup_teardown(f, two_users_setup, two_users_teardown)
 
 /* Assert a session ended: state, the one OnTermination's hr. */

@@ -1,0 +1,332 @@
+/* The SIP user agent between real core managers on a fake network (harness.c's SIP worlds):
+ * what goes on the wire, retransmissions and lost packets, peers that send no msgsc body,
+ * malformed input, registration with digest.  The plain flows run over SIP in test_flows_sip. */
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "harness.h"
+
+#define U(f) cmocka_unit_test_setup_teardown(f, two_sip_users_setup, two_users_teardown)
+#define UT(f) cmocka_unit_test_setup_teardown(f, two_sip_tcp_users_setup, two_users_teardown)
+
+static void assert_data(const ev *e, const char *p, size_t n)
+{
+    assert_int_equal(e->len, n);
+    assert_memory_equal(e->data, p, n);
+}
+
+static void test_wire_accept_flow(void **state)
+{
+    msc_session *a = new_session(A, APP_GUID), *b;
+    (void)state;
+    b = invite(A, a, B, "hello");
+    assert_non_null(b);
+    assert_true(wire_seen(W, "INVITE sip:bob@example.org SIP/2.0"));
+    assert_true(wire_seen(W, "SIP/2.0 100 Trying"));
+    assert_true(wire_seen(W, "SIP/2.0 180 Ringing"));
+    assert_int_equal(msc_session_accept(b, S("yes")), MSC_S_OK);
+    world_pump(W);
+    assert_true(wire_seen(W, "SIP/2.0 200 OK"));
+    assert_true(wire_seen(W, "ACK sip:bob@10.0.0.2:5060"));      /* to the Contact */
+    assert_int_equal(msc_session_state(a), MSC_SS_CONNECTED);
+    assert_int_equal(msc_session_state(b), MSC_SS_CONNECTED);
+    assert_data(last(A, EV_ACCEPTED, a), "yes", 3);
+    wire_clear(W);
+    assert_int_equal(msc_session_send_context_data(b, S("ctx")), MSC_S_OK);
+    world_pump(W);
+    assert_true(wire_seen(W, "INFO sip:alice@10.0.0.1:5060"));
+    assert_data(last(A, EV_CONTEXT, a), "ctx", 3);
+    assert_int_equal(msc_session_cancel(b, 0, S("bye")), MSC_S_OK);
+    world_pump(W);
+    assert_true(wire_seen(W, "BYE sip:alice@10.0.0.1:5060"));
+    assert_ended(A, a, MSC_SS_TERMINATED, MSC_SR_SESSION_CANCELLED_REMOTE);
+    assert_data(last(A, EV_TERMINATED, a), "bye", 3);
+    msc_session_unref(a);
+}
+
+static void test_wire_decline(void **state)
+{
+    msc_session *a = new_session(A, APP_GUID), *b = invite(A, a, B, "");
+    (void)state;
+    assert_int_equal(msc_session_decline(b, S("no thanks")), MSC_S_OK);
+    world_pump(W);
+    assert_true(wire_seen(W, "SIP/2.0 603 Decline"));
+    assert_true(wire_seen(W, "ACK sip:bob@example.org SIP/2.0"));     /* the failure's own ACK */
+    assert_data(last(A, EV_DECLINED, a), "no thanks", 9);
+    assert_ended(A, a, MSC_SS_DECLINED, MSC_SR_INVITATION_DECLINED);
+    msc_session_unref(a);
+}
+
+static void test_wire_cancel(void **state)
+{
+    msc_session *a = new_session(A, APP_GUID), *b = invite(A, a, B, "");
+    (void)state;
+    assert_int_equal(msc_session_cancel(a, 0, S("changed my mind")), MSC_S_OK);
+    world_pump(W);
+    assert_true(wire_seen(W, "CANCEL sip:bob@example.org SIP/2.0"));
+    assert_true(wire_seen(W, "SIP/2.0 487 Request Terminated"));
+    assert_int_equal(wire_count(W, "SIP/2.0 200 OK"), 1);            /* to the CANCEL */
+    assert_data(last(B, EV_CANCELLED, b), "changed my mind", 15);
+    assert_ended(B, b, MSC_SS_CANCELLED, MSC_SR_SESSION_CANCELLED_REMOTE);
+    msc_session_unref(a);
+}
+
+/* Cancel before any provisional answer: the CANCEL waits for one (RFC 3261 §9.1). */
+static void test_cancel_before_provisional(void **state)
+{
+    msc_session *a = new_session(A, APP_GUID);
+    (void)state;
+    assert_int_equal(msc_session_invite(a, S(BOB), S("")), MSC_S_OK);
+    assert_int_equal(msc_session_cancel(a, 0, S("oops")), MSC_S_OK);
+    world_pump(W);
+    assert_true(wire_seen(W, "CANCEL "));
+    assert_int_equal(count(B, EV_INVITATION, NULL), 1);
+    assert_ended(B, B->invited, MSC_SS_CANCELLED, MSC_SR_SESSION_CANCELLED_REMOTE);
+    assert_data(last(B, EV_CANCELLED, NULL), "oops", 4);
+    msc_session_unref(a);
+}
+
+/* The 2xx crosses the CANCEL: the ACK carries the cancel, a BYE closes the dialog. */
+static void test_cancel_crosses_accept(void **state)
+{
+    msc_session *a = new_session(A, APP_GUID), *b = invite(A, a, B, "");
+    (void)state;
+    assert_int_equal(msc_session_accept(b, S("")), MSC_S_OK);       /* the 200 is on its way */
+    assert_int_equal(msc_session_cancel(a, 0, S("too late")), MSC_S_OK);
+    world_pump(W);
+    assert_true(wire_seen(W, "SIP/2.0 481 "));                      /* the CANCEL found no INVITE */
+    assert_true(wire_seen(W, "BYE "));
+    assert_int_equal(count(A, EV_ACCEPTED, a), 0);
+    assert_int_equal(msc_session_state(b) >= MSC_SS_CANCELLED, 1);
+    assert_data(last(B, EV_TERMINATED, b), "too late", 8);
+    msc_session_unref(a);
+}
+
+static void test_lost_invite_is_retransmitted(void **state)
+{
+    msc_session *a = new_session(A, APP_GUID);
+    (void)state;
+    sip_drop(W, 2, "INVITE ");
+    assert_int_equal(msc_session_invite(a, S(BOB), S("again")), MSC_S_OK);
+    world_pump(W);
+    assert_int_equal(count(B, EV_INVITATION, NULL), 0);
+    world_advance(W, 500);          /* Timer A: T1 */
+    assert_int_equal(count(B, EV_INVITATION, NULL), 0);
+    world_advance(W, 1000);         /* then 2*T1 */
+    assert_int_equal(count(B, EV_INVITATION, NULL), 1);
+    assert_true(msc_sip_ua_get_stats(A->ua).retransmissions >= 2);
+    assert_int_equal(msc_session_accept(B->invited, S("")), MSC_S_OK);
+    world_pump(W);
+    assert_int_equal(msc_session_state(a), MSC_SS_CONNECTED);
+    msc_session_unref(a);
+}
+
+static void test_lost_2xx_and_ack(void **state)
+{
+    msc_session *a = new_session(A, APP_GUID), *b = invite(A, a, B, "");
+    (void)state;
+    sip_drop(W, 1, "SIP/2.0 200 OK");
+    assert_int_equal(msc_session_accept(b, S("ok")), MSC_S_OK);
+    world_pump(W);
+    assert_int_equal(msc_session_state(a), MSC_SS_INVITATION);
+    sip_drop(W, 1, "ACK ");
+    world_advance(W, 500);          /* the 2xx again; its ACK is lost */
+    assert_int_equal(msc_session_state(a), MSC_SS_CONNECTED);
+    assert_int_equal(msc_session_state(b), MSC_SS_ACCEPTED);
+    world_advance(W, 1000);         /* the 2xx again; the ACK again */
+    assert_int_equal(msc_session_state(b), MSC_SS_CONNECTED);
+    assert_int_equal(count(A, EV_ACCEPTED, a), 1);
+    assert_int_equal(count(B, EV_STATE, b), 2);     /* ACCEPTED, CONNECTED */
+    msc_session_unref(a);
+}
+
+/* Every packet twice: every event still once. */
+static void test_duplicated_packets(void **state)
+{
+    msc_session *a = new_session(A, APP_GUID), *b;
+    (void)state;
+    sip_dup(W, 1000, "");
+    b = invite(A, a, B, "x");
+    assert_int_equal(count(B, EV_INVITATION, NULL), 1);
+    assert_int_equal(msc_session_accept(b, S("")), MSC_S_OK);
+    world_pump(W);
+    assert_int_equal(msc_session_send_context_data(a, S("c1")), MSC_S_OK);
+    world_pump(W);
+    assert_int_equal(count(B, EV_CONTEXT, b), 1);
+    assert_int_equal(msc_session_cancel(a, 0, S("")), MSC_S_OK);
+    world_pump(W);
+    assert_ended(B, b, MSC_SS_TERMINATED, MSC_SR_SESSION_CANCELLED_REMOTE);
+    assert_int_equal(count(A, EV_ACCEPTED, a), 1);
+    sip_dup(W, 0, "");
+    msc_session_unref(a);
+}
+
+/* TCP: nobody listens at the address, so the invitee is not signed in. */
+static void test_unreachable_over_tcp(void **state)
+{
+    msc_session *a = new_session(A, APP_GUID);
+    (void)state;
+    assert_int_equal(msc_session_invite(a, S("carol@example.org"), S("")), MSC_S_OK);
+    world_pump(W);
+    assert_int_equal(last(A, EV_SEND_ERROR, a)->hr, MSC_SR_INVITATION_SEND_FAILURE);
+    assert_ended(A, a, MSC_SS_TERMINATED, MSC_MSGR_E_NOT_LOGGED_ON);
+    msc_session_unref(a);
+}
+
+/* UDP: no answer at all until Timer B (64*T1). */
+static void test_unreachable_over_udp(void **state)
+{
+    msc_session *a = new_session(A, APP_GUID);
+    (void)state;
+    assert_int_equal(msc_session_invite(a, S("carol@example.org"), S("")), MSC_S_OK);
+    world_advance(W, 31000);
+    assert_int_equal(msc_session_state(a), MSC_SS_INVITATION);
+    world_advance(W, 2000);
+    assert_int_equal(last(A, EV_SEND_ERROR, a)->hr, MSC_SR_INVITATION_SEND_FAILURE);
+    assert_ended(A, a, MSC_SS_TERMINATED, MSC_SR_INVITATION_SEND_FAILURE);
+    msc_session_unref(a);
+}
+
+/* Someone listens, but not the user asked for: 404, not signed in. */
+static void test_wrong_user_at_address(void **state)
+{
+    msc_session *a = new_session(A, APP_GUID);
+    (void)state;
+    assert_int_equal(msc_session_invite(a, S("dave@10.0.0.2:5060"), S("")), MSC_S_OK);
+    world_pump(W);
+    assert_true(wire_seen(W, "SIP/2.0 404 Not Found"));
+    assert_ended(A, a, MSC_SS_TERMINATED, MSC_MSGR_E_NOT_LOGGED_ON);
+    assert_int_equal(count(B, EV_INVITATION, NULL), 0);
+    msc_session_unref(a);
+}
+
+/* 512 bytes of app data, multi-byte UTF-8 and a NUL: over 1300 bytes, so the INVITE goes by
+ * TCP (RFC 3261 §18.1.1), and arrives exactly. */
+static void test_large_invite_goes_over_tcp(void **state)
+{
+    char data[512];
+    size_t i;
+    msc_session *a = new_session(A, APP_GUID), *b;
+    (void)state;
+    for (i = 0; i + 2 <= sizeof(data); i += 2) memcpy(data + i, "\xC3\xA9", 2);
+    data[100] = 0;
+    data[101] = 'x';
+    b = invite(A, a, B, "");
+    (void)b;
+    msc_session_unref(a);
+    a = new_session(A, APP2_GUID);
+    assert_int_equal(msc_session_invite(a, S(BOB), msc_str_make(data, sizeof(data))), MSC_S_OK);
+    world_pump(W);
+    assert_data(last(B, EV_INVITATION, NULL), data, sizeof(data));
+    assert_true(W->tcp_packets > 0);
+    msc_session_unref(a);
+}
+
+static const msc_addr FOREIGN = { 4, 5099, { 192, 0, 2, 7 } };
+
+static sip_pkt *expect(const char *first)
+{
+    sip_pkt *k = sip_take(W, first);
+    if (!k) fail_msg("no packet starting with %s", first);
+    return k;
+}
+
+/* A peer that is not msgsc: requests without our body, malformed requests, OPTIONS. */
+static void test_foreign_requests(void **state)
+{
+    char msg[2048];
+    (void)state;
+    snprintf(msg, sizeof(msg), "INVITE sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
+             "Via: SIP/2.0/UDP 192.0.2.7:5099;branch=z9hG4bK-1\r\n"
+             "From: <sip:eve@192.0.2.7:5099>;tag=e1\r\nTo: <sip:bob@example.org>\r\n"
+             "Call-ID: c1@192.0.2.7\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+    sip_inject(B, MSC_NET_UDP, &FOREIGN, msg);
+    free(expect("SIP/2.0 415 "));
+    snprintf(msg, sizeof(msg), "OPTIONS sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
+             "Via: SIP/2.0/UDP 192.0.2.7:5099;branch=z9hG4bK-2\r\n"
+             "From: <sip:eve@192.0.2.7:5099>;tag=e1\r\nTo: <sip:bob@example.org>\r\n"
+             "Call-ID: c2@192.0.2.7\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+    sip_inject(B, MSC_NET_UDP, &FOREIGN, msg);
+    free(expect("SIP/2.0 200 OK"));
+    /* the same OPTIONS again is a retransmission: the same answer, from memory */
+    sip_inject(B, MSC_NET_UDP, &FOREIGN, msg);
+    free(expect("SIP/2.0 200 OK"));
+    snprintf(msg, sizeof(msg), "INVITE sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
+             "Via: SIP/2.0/UDP 192.0.2.7:5099;branch=z9hG4bK-3\r\n"
+             "From: <sip:eve@192.0.2.7:5099>;tag=e1\r\nTo: <sip:bob@example.org>\r\n"
+             "Call-ID: c3@192.0.2.7\r\nCSeq: 1 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+    sip_inject(B, MSC_NET_UDP, &FOREIGN, msg);
+    free(expect("SIP/2.0 400 "));
+    sip_inject(B, MSC_NET_UDP, &FOREIGN, "\x16\x03\x01 not SIP at all\r\n\r\n");
+    snprintf(msg, sizeof(msg), "BYE sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
+             "Via: SIP/2.0/UDP 192.0.2.7:5099;branch=z9hG4bK-4\r\n"
+             "From: <sip:eve@192.0.2.7:5099>;tag=e1\r\nTo: <sip:bob@example.org>;tag=zz\r\n"
+             "Call-ID: c4@192.0.2.7\r\nCSeq: 2 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+    sip_inject(B, MSC_NET_UDP, &FOREIGN, msg);
+    free(expect("SIP/2.0 481 "));
+    snprintf(msg, sizeof(msg), "SUBSCRIBE sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
+             "Via: SIP/2.0/UDP 192.0.2.7:5099;branch=z9hG4bK-5\r\n"
+             "From: <sip:eve@192.0.2.7:5099>;tag=e1\r\nTo: <sip:bob@example.org>\r\n"
+             "Call-ID: c5@192.0.2.7\r\nCSeq: 1 SUBSCRIBE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+    sip_inject(B, MSC_NET_UDP, &FOREIGN, msg);
+    free(expect("SIP/2.0 405 "));
+    assert_null(W->q);                      /* the garbage got no answer */
+    assert_int_equal(B->nlog, 0);
+}
+
+/* An invitation from a peer that then never ACKs our 2xx: retransmitted until 64*T1 while the
+ * core waits its answer_wait (the same 32 s), then the session ends and the dialog is closed
+ * with a BYE carrying the core's goodbye (RFC 3261 §13.3.1.4). */
+static void test_2xx_never_acked(void **state)
+{
+    char body[MSC_BODY_MAX], msg[6000];
+    msc_msg m;
+    size_t n;
+    msc_session *b;
+    (void)state;
+    msc_msg_init(&m, MSC_VERB_INVITE, S("{11111111-2222-3333-4444-555555555555}"));
+    MSC_MSG_SET(&m, app_guid, S(APP_GUID));
+    n = msc_body_encode(&m, body, sizeof(body));
+    assert_true(n > 0);
+    snprintf(msg, sizeof(msg), "INVITE sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
+             "Via: SIP/2.0/UDP 192.0.2.7:5099;branch=z9hG4bK-9\r\n"
+             "From: <sip:eve@192.0.2.7:5099>;tag=e1\r\nTo: <sip:bob@example.org>\r\n"
+             "Call-ID: c9@192.0.2.7\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+             "Contact: <sip:eve@192.0.2.7:5099>\r\nExpires: 60\r\n"
+             "Content-Type: text/x-msmsgsinvite; charset=UTF-8\r\nContent-Length: %u\r\n\r\n%.*s",
+             (unsigned)n, (int)n, body);
+    sip_inject(B, MSC_NET_UDP, &FOREIGN, msg);
+    assert_int_equal(count(B, EV_INVITATION, NULL), 1);
+    b = B->invited;
+    assert_int_equal(msc_session_user_name(b, &(msc_str){0}), MSC_S_OK);
+    assert_int_equal(msc_session_accept(b, S("")), MSC_S_OK);
+    world_advance(W, 31000);
+    assert_int_equal(msc_session_state(b), MSC_SS_ACCEPTED);
+    world_advance(W, 2000);
+    assert_ended(B, b, MSC_SS_TERMINATED, MSC_SR_CONNECTION_FAILURE);
+    assert_true(msc_sip_ua_get_stats(B->ua).retransmissions >= 5);
+    assert_true(wire_seen(W, "BYE sip:eve@192.0.2.7:5099"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        U(test_wire_accept_flow),
+        UT(test_wire_accept_flow),
+        U(test_wire_decline),
+        U(test_wire_cancel),
+        UT(test_wire_cancel),
+        U(test_cancel_before_provisional),
+        U(test_cancel_crosses_accept),
+        U(test_lost_invite_is_retransmitted),
+        U(test_lost_2xx_and_ack),
+        U(test_duplicated_packets),
+        UT(test_unreachable_over_tcp),
+        U(test_unreachable_over_udp),
+        U(test_wrong_user_at_address),
+        U(test_large_invite_goes_over_tcp),
+        U(test_foreign_requests),
+        U(test_2xx_never_acked),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
