@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # msgsc script demo: alice (src/demo/inviter.vbs, VBScript) invites bob (src/demo/invitee.js,
-# JScript) under Wine, over msgsc's in-process loopback transport, and both print every event.
+# JScript) under Wine.  They are two processes that talk SIP directly over 127.0.0.1 (no server):
+# bob is bob@127.0.0.1:5070, alice is alice@127.0.0.1:5071.  Both print every event.
 # Scene 1: bob accepts, they exchange addresses with context data, alice hangs up.
 # Scene 2: alice invites again, bob declines.
 #
@@ -8,9 +9,10 @@
 #
 # Needs the dependencies and the Wine prefix (scripts/setup.sh --deps-only); scripts/setup.sh runs
 # this after the host demo.  Steps: build msgsc.dll and msgsc-scripthost (x86_64 preset) if they are
-# missing or stale, start Wine, register the DLL, run both scripts in one msgsc-scripthost (it
-# stands in for cscript: Wine's cannot deliver events to scripts), unregister, stop Wine.
-# Exits 0 only if both scripts printed "everything went as expected" and the host exited 0.
+# missing or stale, start Wine, register the DLL, start bob's msgsc-scripthost (it stands in for
+# cscript: Wine's cannot deliver events to scripts), wait until he listens, run alice's, wait for
+# both, unregister, stop Wine.  Exits 0 only if both scripts printed "everything went as
+# expected" and both hosts exited 0.  DEMO_PORT_BOB / DEMO_PORT_ALICE change the ports.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -53,25 +55,53 @@ trap cleanup EXIT
 say "registering $winpath"
 "$MSGSC_WINE64" "$REGSVR32" /s "$winpath" </dev/null >/dev/null 2>&1 || die "regsvr32 $winpath failed"
 
-# ---- the run.  The output goes to a file, not a pipe: Wine's explorer.exe would hold a pipe open.
-OUT=$(mktemp)
-ERR=$(mktemp)
-trap 'rm -f "$OUT" "$ERR"; cleanup' EXIT
-say "running: msgsc-scripthost --env MSGSC_IDENTITY=alice@example.org inviter.vbs --env MSGSC_IDENTITY=bob@example.org invitee.js"
+# ---- the run: two processes.  Output goes to files, not pipes: Wine's explorer.exe would hold a
+# pipe open.  The settings come from the environment (docs/configuration.md).
+BOB_PORT=${DEMO_PORT_BOB:-5070}
+ALICE_PORT=${DEMO_PORT_ALICE:-5071}
+BOB_ID="bob@127.0.0.1:$BOB_PORT"
+ALICE_ID="alice@127.0.0.1:$ALICE_PORT"
+RUN=$(mktemp -d)
+bob_pid=
+trap '[ -n "$bob_pid" ] && kill "$bob_pid" 2>/dev/null; rm -rf "$RUN"; cleanup' EXIT
+for p in "$BOB_PORT" "$ALICE_PORT"; do
+  ! ss -Hlun "sport = :$p" | grep -q . || die "UDP port $p is in use (set DEMO_PORT_BOB / DEMO_PORT_ALICE)"
+done
+
+say "bob:   MSGSC_IDENTITY=$BOB_ID MSGSC_LISTEN=127.0.0.1:$BOB_PORT msgsc-scripthost --wait invitee.js"
+(cd src/demo && MSGSC_IDENTITY="$BOB_ID" MSGSC_LISTEN="127.0.0.1:$BOB_PORT" MSGSC_DEMO_ALONE=1 \
+   exec "$MSGSC_WINE64" "$HOST" --timeout 60 --wait invitee.js) </dev/null >"$RUN/bob.out" 2>"$RUN/bob.err" &
+bob_pid=$!
+for _ in $(seq 1 200); do
+  ss -Hlun "sport = :$BOB_PORT" | grep -q . && break
+  kill -0 "$bob_pid" 2>/dev/null || break
+  sleep 0.1
+done
+ss -Hlun "sport = :$BOB_PORT" | grep -q . || { cat "$RUN/bob.out" "$RUN/bob.err" >&2; die "bob never listened on UDP $BOB_PORT"; }
+
+say "alice: MSGSC_IDENTITY=$ALICE_ID MSGSC_LISTEN=127.0.0.1:$ALICE_PORT MSGSC_DEMO_PEER=$BOB_ID msgsc-scripthost inviter.vbs"
+rc_alice=0
+(cd src/demo && MSGSC_IDENTITY="$ALICE_ID" MSGSC_LISTEN="127.0.0.1:$ALICE_PORT" MSGSC_DEMO_PEER="$BOB_ID" \
+   exec "$MSGSC_WINE64" "$HOST" --timeout 60 inviter.vbs) </dev/null >"$RUN/alice.out" 2>"$RUN/alice.err" || rc_alice=$?
+rc_bob=0
+wait "$bob_pid" || rc_bob=$?
+bob_pid=
+
 echo
-rc=0
-(cd src/demo && exec "$MSGSC_WINE64" "$HOST" --timeout 30 \
-    --env MSGSC_IDENTITY=alice@example.org inviter.vbs \
-    --env MSGSC_IDENTITY=bob@example.org invitee.js) </dev/null >"$OUT" 2>"$ERR" || rc=$?
-cat "$OUT"
-[ -s "$ERR" ] && sed 's/^/stderr: /' "$ERR"
+echo "---- alice's process (VBScript) ----"
+cat "$RUN/alice.out"
+[ -s "$RUN/alice.err" ] && sed 's/^/stderr: /' "$RUN/alice.err"
+echo
+echo "---- bob's process (JScript) ----"
+cat "$RUN/bob.out"
+[ -s "$RUN/bob.err" ] && sed 's/^/stderr: /' "$RUN/bob.err"
 echo
 
 # Never trust the exit code alone under Wine: both scripts must have said so.
-if [ "$rc" -eq 0 ] && grep -q '^alice | everything went as expected' "$OUT" \
-   && grep -q '^bob   | everything went as expected' "$OUT"; then
+if [ "$rc_alice" -eq 0 ] && [ "$rc_bob" -eq 0 ] && grep -q '^alice | everything went as expected' "$RUN/alice.out" \
+   && grep -q '^bob   | everything went as expected' "$RUN/bob.out"; then
   say "the demo went as expected"
   exit 0
 fi
-say "the demo did NOT go as expected (exit code $rc)" >&2
+say "the demo did NOT go as expected (exit codes: alice $rc_alice, bob $rc_bob)" >&2
 exit 1

@@ -2,9 +2,9 @@
  *
  * msgsc.dll is Apartment-threaded: every object lives on the thread that created it, and events
  * must reach sinks on that thread only.  So each such thread gets an apartment: a message-only
- * window that delivers the in-process loopback network's messages, runs the engine's timers and
- * runs deferred calls, all from the thread's own message loop.  (A transport with its own I/O
- * thread will post to this window too.)
+ * window that delivers the network's messages, runs the engine's timers and runs deferred calls,
+ * all from the thread's own message loop.  The SIP stack's I/O thread only posts WM_MSGSC_NET
+ * here; the messages themselves are handed to the user agent and the engine on this thread.
  *
  * An agent is one user's engine (msc_manager) in an apartment, shared by every MsgrSessionManager
  * object of that user on the thread.  Agents and the apartment are referenced by the objects;
@@ -13,10 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "private.h"
+#include "msgsc/sip_stack.h"
 #include <ntsecapi.h>
 
 #define WM_MSGSC_PUMP  (WM_APP + 1)
 #define WM_MSGSC_DEFER (WM_APP + 2)
+#define WM_MSGSC_NET   (WM_APP + 3)
 #define TIMER_ID 1
 
 struct apartment {
@@ -32,8 +34,9 @@ struct agent {
     struct apartment *apt;
     LONG refs;                   /* manager and session objects */
     BOOL destroy_posted;
-    char identity[MSC_UTF8_BYTES(MSC_MAX_USER_CHARS) + 1];
-    msc_loop_endpoint *ep;
+    char identity[MSC_UTF8_BYTES(MSC_MAX_USER_CHARS) + 1];   /* as configured */
+    msc_loop_endpoint *ep;       /* the loopback transport, or */
+    msc_sip_stack *sip;          /* the SIP stack */
     msc_manager *core;
     struct manager *managers;
     /* the strings app_lookup hands to the engine (valid until the next lookup) */
@@ -91,6 +94,9 @@ static int host_app_lookup(void *ctx, msc_str guid, msc_app_info *info)
 static void schedule(struct apartment *apt);
 static void host_wake(void *ctx) { schedule(((struct agent *)ctx)->apt); }
 
+/* On the SIP stack's I/O thread: only wake the apartment. */
+static void net_notify(void *ctx) { PostMessageW(((struct agent *)ctx)->apt->hwnd, WM_MSGSC_NET, 0, 0); }
+
 /* A new incoming invitation: a session object, and OnInvitation to each of the user's managers
  * until one takes it (pfHandled). */
 static void on_invitation(void *ctx, msc_session *s, msc_str data)
@@ -135,6 +141,10 @@ static void schedule(struct apartment *apt)
             earliest = at;
             any = TRUE;
         }
+        if (a->sip && msc_sip_stack_next_deadline(a->sip, &at) && (!any || at < earliest)) {
+            earliest = at;
+            any = TRUE;
+        }
     }
     if (!any) {
         KillTimer(apt->hwnd, TIMER_ID);
@@ -160,8 +170,12 @@ static void agent_destroy(struct agent *a)
     struct agent **p;
 
     msc_manager_destroy(a->core);        /* tells the peers of live sessions */
-    msc_loop_endpoint_bind(a->ep, NULL);
-    msc_loop_endpoint_set_online(a->ep, 0);   /* signed out: Invite says MSGR_E_NOT_LOGGED_ON */
+    if (a->sip) {
+        msc_sip_stack_stop(a->sip);      /* the goodbyes leave, then the sockets close */
+    } else {
+        msc_loop_endpoint_bind(a->ep, NULL);
+        msc_loop_endpoint_set_online(a->ep, 0);   /* signed out: Invite says MSGR_E_NOT_LOGGED_ON */
+    }
     for (p = &apt->agents; *p; p = &(*p)->next) {
         if (*p == a) {
             *p = a->next;
@@ -185,10 +199,18 @@ static LRESULT CALLBACK apartment_proc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp
         pump(apt);
         schedule(apt);
         return 0;
+    case WM_MSGSC_NET:
+        for (a = apt->agents; a; a = a->next) msc_sip_stack_drain(a->sip);
+        kick(apt);
+        schedule(apt);
+        return 0;
     case WM_TIMER:
         if (wp != TIMER_ID) break;
         KillTimer(hwnd, TIMER_ID);
-        for (a = apt->agents; a; a = a->next) msc_manager_tick(a->core);
+        for (a = apt->agents; a; a = a->next) {
+            msc_sip_stack_tick(a->sip);
+            msc_manager_tick(a->core);
+        }
         kick(apt);
         schedule(apt);
         return 0;
@@ -242,34 +264,43 @@ static HRESULT apartment_get(struct apartment **out)
     return S_OK;
 }
 
-/* ---- configuration -------------------------------------------------------------------------- */
-/* The user of this process: MSGSC_IDENTITY, else HKCU\Software\msgsc\Identity, else
- * %USERNAME%@localhost (docs/usage.md). */
-static void identity(char *out, size_t cap)
+/* ---- the SIP stack -------------------------------------------------------------------------- */
+/* Start the user's SIP stack as configured.  Without a configured port, 5060 and then the next
+ * free one up to 5079 (the default identity then says which: user@localhost:5061). */
+static HRESULT sip_start(struct agent *a, struct msgsc_config *cfg)
 {
-    WCHAR w[MSC_MAX_USER_CHARS + 1], user[MSC_MAX_USER_CHARS - 10];
-    DWORD size = sizeof(w), n = ARRAYSIZE(user);
+    msc_sip_stack_config sc;
+    msc_addr adv;
+    uint16_t port = cfg->listen_port;
+    char base[sizeof(cfg->identity)];
+    int tries = cfg->port_given ? 1 : 20;
+    msc_hr hr = MSC_SR_CONNECTION_FAILURE;
 
-    if (GetEnvironmentVariableW(L"MSGSC_IDENTITY", w, ARRAYSIZE(w)) - 1 < ARRAYSIZE(w) - 1) {
-        to_utf8(w, out, cap);
-        return;
+    memcpy(base, cfg->identity, sizeof(base));
+    ZeroMemory(&sc, sizeof(sc));
+    ZeroMemory(&adv, sizeof(adv));
+    if (cfg->advertise[0] && msc_net_resolve(msc_cstr(cfg->advertise), 0, &adv) != MSC_S_OK)
+        return E_INVALIDARG;
+    sc.ua.local = adv;
+    sc.ua.display_name = msc_cstr(cfg->display_name);
+    sc.ua.transport = cfg->transport == MSGSC_TRANSPORT_TCP ? MSC_NET_TCP : MSC_NET_UDP;
+    sc.ua.proxy = msc_cstr(cfg->proxy);
+    sc.ua.auth_user = msc_cstr(cfg->auth_user);
+    sc.ua.auth_password = msc_cstr(cfg->password);
+    sc.bind_host = cfg->listen_host;
+    sc.now_ms = host_now;
+    sc.random = host_random;
+    sc.wake = host_wake;
+    sc.notify = net_notify;
+    sc.ctx = a;
+    for (; tries-- > 0 && hr == MSC_SR_CONNECTION_FAILURE; port++) {
+        if (cfg->identity_default && port != 5060)
+            wsprintfA(cfg->identity, "%s:%u", base, port);
+        sc.ua.identity = msc_cstr(cfg->identity);
+        sc.port = port;
+        hr = msc_sip_stack_start(&sc, &a->sip);
     }
-    if (!RegGetValueW(HKEY_CURRENT_USER, L"Software\\msgsc", L"Identity", RRF_RT_REG_SZ, NULL, w, &size) && w[0]) {
-        to_utf8(w, out, cap);
-        return;
-    }
-    if (!GetUserNameW(user, &n)) lstrcpyW(user, L"user");
-    wsprintfW(w, L"%s@localhost", user);
-    to_utf8(w, out, cap);
-}
-
-/* MSGSC_LIFETIME_MS: the invitation lifetime in milliseconds (tests use a short one). */
-static void config(msc_config *cfg)
-{
-    WCHAR w[16];
-    ZeroMemory(cfg, sizeof(*cfg));
-    if (GetEnvironmentVariableW(L"MSGSC_LIFETIME_MS", w, ARRAYSIZE(w)) - 1 < ARRAYSIZE(w) - 1)
-        cfg->lifetime_ms = (uint32_t)wcstoul(w, NULL, 10);
+    return hr;
 }
 
 /* ---- agents --------------------------------------------------------------------------------- */
@@ -281,11 +312,13 @@ HRESULT agent_get(struct agent **out)
     msc_events ev;
     msc_config cfg;
     char who[sizeof(a->identity)];
+    struct msgsc_config conf;
     HRESULT hr;
 
     *out = NULL;
     if (FAILED(hr = apartment_get(&apt))) return hr;
-    identity(who, sizeof(who));
+    msgsc_config_read(&conf);
+    memcpy(who, conf.identity, sizeof(who));
     for (a = apt->agents; a; a = a->next) {
         if (msc_same_user(msc_cstr(a->identity), msc_cstr(who))) {
             agent_addref(a);
@@ -297,9 +330,12 @@ HRESULT agent_get(struct agent **out)
     a->apt = apt;
     a->refs = 1;
     memcpy(a->identity, who, sizeof(who));
-    if (!(a->ep = msc_loopnet_find(apt->net, msc_cstr(who)))
-        && !(a->ep = msc_loopnet_endpoint(apt->net, msc_cstr(who), msc_cstr("127.0.0.1"))))
+    if (conf.transport != MSGSC_TRANSPORT_LOOPBACK) {
+        if ((hr = sip_start(a, &conf)) != S_OK) goto fail;
+    } else if (!(a->ep = msc_loopnet_find(apt->net, msc_cstr(who)))
+               && !(a->ep = msc_loopnet_endpoint(apt->net, msc_cstr(who), msc_cstr("127.0.0.1")))) {
         goto oom;
+    }
     ZeroMemory(&host, sizeof(host));
     host.ctx = a;
     host.now_ms = host_now;
@@ -310,10 +346,17 @@ HRESULT agent_get(struct agent **out)
     session_core_events(&ev);
     ev.ctx = a;
     ev.invitation = on_invitation;
-    config(&cfg);
-    if (!(a->core = msc_manager_create(&host, msc_loop_endpoint_transport(a->ep), &ev, &cfg))) goto oom;
-    msc_loop_endpoint_bind(a->ep, a->core);
-    msc_loop_endpoint_set_online(a->ep, 1);
+    ZeroMemory(&cfg, sizeof(cfg));
+    cfg.lifetime_ms = conf.lifetime_ms;
+    if (a->sip) {
+        if (!(a->core = msc_manager_create(&host, msc_sip_stack_transport(a->sip), &ev, &cfg))) goto oom;
+        msc_sip_ua_bind(msc_sip_stack_ua(a->sip), a->core);
+        msc_sip_ua_register(msc_sip_stack_ua(a->sip));       /* S_FALSE without a proxy */
+    } else {
+        if (!(a->core = msc_manager_create(&host, msc_loop_endpoint_transport(a->ep), &ev, &cfg))) goto oom;
+        msc_loop_endpoint_bind(a->ep, a->core);
+        msc_loop_endpoint_set_online(a->ep, 1);
+    }
     a->next = apt->agents;
     apt->agents = a;
     apt->refs++;
@@ -321,12 +364,15 @@ HRESULT agent_get(struct agent **out)
     return S_OK;
 
 oom:
+    hr = E_OUTOFMEMORY;
+fail:
+    if (a) msc_sip_stack_stop(a->sip);
     free(a);
     if (!apt->refs) {                    /* the apartment was made for this agent alone */
         apt->refs = 1;
         apartment_unref(apt);
     }
-    return E_OUTOFMEMORY;
+    return hr;
 }
 
 void agent_addref(struct agent *a) { a->refs++; }

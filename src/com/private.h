@@ -30,6 +30,21 @@
 #define MSGSC_TYPELIB_KEY L"\\1.0\\0\\win32"
 #endif
 
+/* ---- per-user configuration (config.c; docs/configuration.md) --------------------------------- */
+enum { MSGSC_TRANSPORT_UDP = 1, MSGSC_TRANSPORT_TCP = 2, MSGSC_TRANSPORT_LOOPBACK = 3 };
+struct msgsc_config {
+    char identity[MSC_UTF8_BYTES(MSC_MAX_USER_CHARS) + 1];
+    int identity_default;                  /* not configured: %USERNAME%@localhost */
+    int transport;                         /* MSGSC_TRANSPORT_* (UDP and TCP are msc_net_proto) */
+    char listen_host[64];
+    uint16_t listen_port;
+    int port_given;
+    char advertise[64];                    /* the address in Via/Contact; "": the bound one */
+    char display_name[256], proxy[256], auth_user[256], password[256];
+    uint32_t lifetime_ms;                  /* 0: the default */
+};
+void msgsc_config_read(struct msgsc_config *c);
+
 /* This DLL's module handle, set in DllMain. */
 extern HINSTANCE msgsc_instance;
 

@@ -16,6 +16,15 @@ var STATES = ["SS_UNKNOWN", "SS_READY", "SS_INVITATION", "SS_ACCEPTED", "SS_CONN
 
 var game = null, invitations = 0, problems = 0;
 
+// An environment variable, or fallback when it is not set.  MSGSC_DEMO_ALONE: bob runs in a
+// process of his own (scripts/demo.sh), so he ends it himself after the second scene.
+var shell = new ActiveXObject("WScript.Shell");
+function envOr(name, fallback) {
+    var v = shell.ExpandEnvironmentStrings("%" + name + "%").replace(/\0.*$/, "");  // Wine counts the NUL
+    return v === "%" + name + "%" || v === "" ? fallback : v;
+}
+var alone = envOr("MSGSC_DEMO_ALONE", "") !== "";
+
 // ---- output ------------------------------------------------------------------------------------
 function show(text) { WScript.Echo("bob   | " + text); }
 function pad(text, n) { while (text.length < n) text += " "; return text; }
@@ -43,7 +52,7 @@ function expect(cond, what) {
 // ---- bob signs in ------------------------------------------------------------------------------
 // WScript.CreateObject with a prefix connects the manager's events to the Bob_ functions below.
 var mgr = WScript.CreateObject("MessengerPrivate.MsgrSessionManager", "Bob_");
-show("I am bob@example.org, written in JScript.  I wait for invitations.");
+show("I am " + envOr("MSGSC_IDENTITY", "bob@example.org") + ", written in JScript.  I wait for invitations.");
 
 function Bob_OnLockEnable(fEnable) {
     showManagerEvent("OnLockEnable(fEnable=" + fEnable + ")    Lock & Key is ready");
@@ -94,5 +103,9 @@ function Game_OnTermination(hr, bstrAppData) {
     } else {
         expect(hr === SR_INVITATION_DECLINED, "scene 2 should end with SR_INVITATION_DECLINED");
         show(problems ? problems + " problem(s)" : "everything went as expected");
+        if (alone) {
+            WScript.Sleep(1000);               // the decline's last packets leave (Sleep runs the events)
+            WScript.Quit(problems);
+        }
     }
 }

@@ -5,16 +5,19 @@
 '   Scene 1: alice invites bob to a game of chess; bob accepts; they exchange their addresses
 '            with SendContextData; alice hangs up.
 '   Scene 2: alice invites bob again; bob declines.
-' Both scripts run in one msgsc-scripthost, so both users are in one thread of one process: what
-' msgsc's loopback transport needs (docs/usage.md).  msgsc-scripthost stands in for cscript
-' because Wine's cscript cannot deliver events to scripts (tests/com/scripthost/README.md).
+' scripts/demo.sh runs the two scripts as two processes that talk SIP over 127.0.0.1 (alice learns
+' bob's address from MSGSC_DEMO_PEER); the tests also run them in one process over the loopback
+' transport.  msgsc-scripthost stands in for cscript because Wine's cscript cannot deliver events
+' to scripts (tests/com/scripthost/README.md).
 '
 ' Alice checks that each scene ended as the design says.  Her last line is "alice: everything
 ' went as expected" when it did; then she ends the run with WScript.Quit.
 Option Explicit
 
 Const CHESS = "{6D5C0B01-7E57-4A11-9C0D-00000000DE30}"   ' the demo's application GUID
-Const BOB = "bob@example.org"
+Dim BOB, MYSELF
+BOB = EnvOr("MSGSC_DEMO_PEER", "bob@example.org")
+MYSELF = EnvOr("MSGSC_IDENTITY", "alice@example.org")
 Const SR_INVITATION_DECLINED = &H81000602
 Const SR_SESSION_CANCELLED_LOCAL = &H81000606
 Const SS_CONNECTED = 4
@@ -26,6 +29,14 @@ STATES = Array("SS_UNKNOWN", "SS_READY", "SS_INVITATION", "SS_ACCEPTED", "SS_CON
 Dim mgr, game, scene, problems
 scene = 0
 problems = 0
+
+' An environment variable, or fallback when it is not set.
+Function EnvOr(name, fallback)
+    Dim v
+    v = CreateObject("WScript.Shell").ExpandEnvironmentStrings("%" & name & "%")
+    If InStr(v, Chr(0)) > 0 Then v = Left(v, InStr(v, Chr(0)) - 1)   ' Wine counts the NUL
+    If v = "%" & name & "%" Or v = "" Then EnvOr = fallback Else EnvOr = v
+End Function
 
 ' ---- output ------------------------------------------------------------------------------------------------
 Sub Show(text)
@@ -104,7 +115,7 @@ End Sub
 ' ---- alice signs in -------------------------------------------------------------------------------------------
 ' WScript.CreateObject with a prefix connects the manager's events to the Alice_ subs below.
 Set mgr = WScript.CreateObject("MessengerPrivate.MsgrSessionManager", "Alice_")
-Show "I am alice@example.org, written in VBScript.  I register the application ""Chess"":"
+Show "I am " & MYSELF & ", written in VBScript.  I register the application ""Chess"":"
 On Error Resume Next
 mgr.UnRegisterApplication CHESS            ' in case an earlier run was interrupted
 On Error GoTo 0

@@ -308,6 +308,34 @@ static void test_2xx_never_acked(void **state)
     assert_true(wire_seen(W, "BYE sip:eve@192.0.2.7:5099"));
 }
 
+/* A sign-in name that is not a valid SIP user as it stands ("ann lee"): escaped on the wire,
+ * itself again at the other end, and reachable. */
+static int escaped_users_setup(void **state)
+{
+    (void)state;
+    W = world_new_sip(NULL, MSC_NET_UDP);
+    A = world_party(W, "ann lee@10.0.0.1:5060");
+    B = world_party(W, "bob@10.0.0.2:5060");
+    return 0;
+}
+
+static void test_escaped_sign_in_name(void **state)
+{
+    msc_session *a = new_session(A, APP_GUID), *b2 = new_session(B, APP_GUID), *b;
+    msc_str v;
+    (void)state;
+    b = invite(A, a, B, "");
+    assert_non_null(b);
+    assert_true(wire_seen(W, "INVITE sip:bob@10.0.0.2:5060 SIP/2.0"));
+    assert_int_equal(msc_session_user_name(b, &v), MSC_S_OK);
+    assert_int_equal(v.n, strlen("ann lee@10.0.0.1:5060"));
+    assert_memory_equal(v.p, "ann lee@10.0.0.1:5060", v.n);
+    assert_non_null(invite(B, b2, A, ""));
+    assert_true(wire_seen(W, "INVITE sip:ann%20lee@10.0.0.1:5060 SIP/2.0"));
+    msc_session_unref(a);
+    msc_session_unref(b2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +355,7 @@ int main(void)
         U(test_large_invite_goes_over_tcp),
         U(test_foreign_requests),
         U(test_2xx_never_acked),
+        cmocka_unit_test_setup_teardown(test_escaped_sign_in_name, escaped_users_setup, two_users_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

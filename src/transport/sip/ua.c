@@ -232,26 +232,45 @@ static int has_prefix_ci(msc_str s, const char *pre)
     return 1;
 }
 
-/* The sign-in name of a SIP URI: user@host[:port], as written. */
+/* The sign-in name of a SIP URI: user@host[:port], the user part unescaped. */
 static int name_of_uri(const msc_sip_uri *u, char *buf, size_t cap)
 {
+    char user[NAME_MAX_B];
+    size_t un;
     int n;
-    if (u->scheme != MSC_SIP_SCHEME_SIP || !u->user.n) return 0;
-    n = u->port ? snprintf(buf, cap, "%.*s@%.*s:%u", (int)u->user.n, u->user.p, (int)u->host.n, u->host.p, u->port)
-                : snprintf(buf, cap, "%.*s@%.*s", (int)u->user.n, u->user.p, (int)u->host.n, u->host.p);
+    if (u->scheme != MSC_SIP_SCHEME_SIP || !u->user.n || !msc_sip_unescape(u->user, user, sizeof user, &un)
+        || memchr(user, 0, un) || memchr(user, '@', un))
+        return 0;
+    n = u->port ? snprintf(buf, cap, "%.*s@%.*s:%u", (int)un, user, (int)u->host.n, u->host.p, u->port)
+                : snprintf(buf, cap, "%.*s@%.*s", (int)un, user, (int)u->host.n, u->host.p);
     return n > 0 && (size_t)n < cap;
 }
 
-/* The SIP URI of a sign-in name: "sip:" + the name (docs/sip.md §11).  0 when it is not a
- * user@host[:port] that parses as a SIP URI. */
+/* The SIP URI of a sign-in name: "sip:" + the name, its user part escaped where RFC 3261's user
+ * grammar needs it ("John Smith@host" is sip:John%20Smith@host; docs/sip.md §11).  0 when it is
+ * not a user@host[:port] that then parses as a SIP URI. */
 static int uri_of_name(msc_str name, char *buf, size_t cap)
 {
+    static const char keep[] = "-_.!~*'()&=+$,";
+    const char *at;
+    size_t i, len = 4;
     msc_sip_uri u;
-    int n;
     if (has_prefix_ci(name, "sip:")) { name.p += 4; name.n -= 4; }
-    if (!name.n || memchr(name.p, 0, name.n)) return 0;
-    n = snprintf(buf, cap, "sip:%.*s", (int)name.n, name.p);
-    if (n <= 0 || (size_t)n >= cap) return 0;
+    if (!name.n || memchr(name.p, 0, name.n) || !(at = memchr(name.p, '@', name.n)) || at == name.p) return 0;
+    if (cap < 5) return 0;
+    memcpy(buf, "sip:", 4);
+    for (i = 0; i < (size_t)(at - name.p); i++) {
+        unsigned char c = (unsigned char)name.p[i];
+        if (len + 4 >= cap) return 0;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr(keep, c))
+            buf[len++] = (char)c;
+        else
+            len += (size_t)snprintf(buf + len, cap - len, "%%%02X", c);
+    }
+    if (len + (name.n - i) >= cap) return 0;
+    memcpy(buf + len, at, name.n - i);
+    len += name.n - i;
+    buf[len] = 0;
     return msc_sip_uri_parse(msc_cstr(buf), &u) == 0 && u.user.n && !u.params.n && !u.headers.n;
 }
 
@@ -887,6 +906,14 @@ static msc_str tp_identity(void *ctx) { return msc_cstr(((msc_sip_ua *)ctx)->ide
 static msc_str tp_address(void *ctx) { return msc_cstr(((msc_sip_ua *)ctx)->host); }
 
 /* ---- SIP -> core: requests ---------------------------------------------------------------------- */
+/* Whether a Request-URI's user part (escaped as it arrived) names us. */
+static int same_user_part(msc_sip_ua *ua, msc_str user)
+{
+    char plain[NAME_MAX_B];
+    size_t n, mine = strcspn(ua->identity, "@");
+    return msc_sip_unescape(user, plain, sizeof plain, &n) && n == mine && !memcmp(plain, ua->identity, n);
+}
+
 static void on_invite(msc_sip_ua *ua, msc_net_proto proto, const msc_addr *from)
 {
     msc_sip_msg *m = ua->in;
@@ -900,7 +927,7 @@ static void on_invite(msc_sip_ua *ua, msc_net_proto proto, const msc_addr *from)
         answer(ua, m, call_by_dialog(ua, m) ? 488 : 481, proto, from, NULL);
         return;
     }
-    if (m->ruri.user.n != strlen(ua->my_user) || memcmp(m->ruri.user.p, ua->my_user, m->ruri.user.n)) {
+    if (!same_user_part(ua, m->ruri.user)) {
         answer(ua, m, 404, proto, from, NULL);          /* someone else's address */
         return;
     }
@@ -1484,7 +1511,8 @@ msc_hr msc_sip_ua_create(const msc_sip_ua_config *cfg, const msc_sip_ua_io *io, 
         ua->proxy_port = u.port ? u.port : 5060;
         ua->has_proxy = 1;
     }
-    if (!copy(ua->auth_user, sizeof ua->auth_user, cfg->auth_user.n ? cfg->auth_user : msc_cstr(ua->my_user))
+    if (!copy(ua->auth_user, sizeof ua->auth_user,
+              cfg->auth_user.n ? cfg->auth_user : msc_str_make(ua->identity, strcspn(ua->identity, "@")))
         || !copy(ua->auth_pass, sizeof ua->auth_pass, cfg->auth_password)) {
         msc_sip_ua_destroy(ua);
         return MSC_E_INVALIDARG;
