@@ -18,7 +18,9 @@
 var ME = "invitee.js";
 var APP = "{6D5C0B01-7E57-4A11-9C0D-00000000E0E1}";       // the inviter registers it
 var BOB_APP = "{6D5C0B01-7E57-4A11-9C0D-00000000E0E2}";   // bob's own, for the app events
-var ALICE = "alice@example.org";
+// two_processes.sh runs alice in a process of her own, at MSGSC_TEST_PEER.
+var PEER = new ActiveXObject("WScript.Shell").ExpandEnvironmentStrings("%MSGSC_TEST_PEER%").replace(/\0.*$/, "");
+var ALICE = PEER !== "%MSGSC_TEST_PEER%" && PEER !== "" ? PEER : "alice@example.org";
 
 function hr(x) { return x | 0; }
 function hex(n) { return (n >>> 0).toString(16).toUpperCase(); }

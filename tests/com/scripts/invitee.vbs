@@ -17,7 +17,10 @@ Option Explicit
 Const ME_ = "invitee.vbs"
 Const APP = "{6D5C0B01-7E57-4A11-9C0D-00000000E0E1}"      ' the inviter registers it
 Const BOB_APP = "{6D5C0B01-7E57-4A11-9C0D-00000000E0E2}"  ' bob's own, for the app events
-Const ALICE = "alice@example.org"
+Dim ALICE               ' two_processes.sh runs alice in a process of her own, at MSGSC_TEST_PEER
+ALICE = CreateObject("WScript.Shell").ExpandEnvironmentStrings("%MSGSC_TEST_PEER%")
+If InStr(ALICE, Chr(0)) > 0 Then ALICE = Left(ALICE, InStr(ALICE, Chr(0)) - 1)   ' Wine counts the NUL
+If ALICE = "%MSGSC_TEST_PEER%" Or ALICE = "" Then ALICE = "alice@example.org"
 Const SR_NOT_INVITER = &H8100060C
 Const SR_SESSION_STATE_INVALID = &H81000614
 Const SR_CONTEXT_DATA_OVER_LIMIT = &H81000611
