@@ -3,7 +3,7 @@
  * on the core's clock, keeps one dialog per session, and REGISTERs with a proxy when one is
  * configured.  Portable C: no sockets, no threads, no <windows.h>.  Bytes leave through io.send
  * (msc_netio_send in the real hosts, a test network in the unit tests) and arrive through
- * msc_sip_ua_input; everything runs on the owner thread, like the core.  docs/sip.md §10-§14.
+ * msc_sip_ua_input; everything runs on the owner thread, like the core.  docs/sip-ua.md.
  *
  * Code: src/transport/sip/ua.c.  Tests: tests/transport/test_sip_ua.c.
  */

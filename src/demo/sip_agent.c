@@ -5,7 +5,7 @@
  *   msgsc-sip --me bob@127.0.0.1:5070 --listen 127.0.0.1:5070 --answer accept
  *   msgsc-sip --me alice@127.0.0.1:5071 --listen 127.0.0.1:5071 --invite bob@127.0.0.1:5070 --data hi
  *
- * Options (docs/sip.md §15): --me NAME, --listen HOST:PORT, --tcp, --proxy HOST:PORT,
+ * Options (docs/sip-ua.md §7): --me NAME, --listen HOST:PORT, --tcp, --proxy HOST:PORT,
  * --auth-user U, --password P, --app GUID (repeatable; default the demo application),
  * --answer accept|decline|ignore, --answer-data TEXT, --invite NAME, --invite-app GUID,
  * --data TEXT, --cancel-after MS, --context TEXT, --hangup-after MS, --lifetime SECONDS,

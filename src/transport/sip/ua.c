@@ -1,4 +1,4 @@
-/* msgsc SIP user agent (include/msgsc/sip_ua.h; docs/sip.md §10-§14).
+/* msgsc SIP user agent (include/msgsc/sip_ua.h; docs/sip-ua.md).
  *
  * One call per session: the session's INVITE dialog.  The core's messages travel in SIP bodies
  * (the text/x-msmsgsinvite body, verbatim); which SIP request or response carries one depends on
@@ -247,7 +247,7 @@ static int name_of_uri(const msc_sip_uri *u, char *buf, size_t cap)
 }
 
 /* The SIP URI of a sign-in name: "sip:" + the name, its user part escaped where RFC 3261's user
- * grammar needs it ("John Smith@host" is sip:John%20Smith@host; docs/sip.md §11).  0 when it is
+ * grammar needs it ("John Smith@host" is sip:John%20Smith@host; docs/sip-ua.md §4).  0 when it is
  * not a user@host[:port] that then parses as a SIP URI. */
 static int uri_of_name(msc_str name, char *buf, size_t cap)
 {
@@ -634,7 +634,7 @@ static int is_our_body(const msc_sip_msg *m)
 }
 
 /* The core message a SIP message carries: its body, or (a peer without one) what the SIP message
- * means (docs/sip.md §12).  1 when there is one. */
+ * means (docs/sip-ua.md §3).  1 when there is one. */
 static int carried(msc_sip_ua *ua, const msc_sip_msg *m, call *c, msc_verb verb, msc_cancel_code code, msc_msg *out)
 {
     if (is_our_body(m)) {
