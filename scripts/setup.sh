@@ -69,8 +69,11 @@ apt_update() {
 }
 
 # ---------------------------------------------------------------- a. packages
+# kamailio and sip-tester (SIPp): the real SIP peers of tests/sip; python3 runs its mock peer;
+# iproute2 gives ss, which the tests and the demo use to wait for ports.
 PACKAGES=(mingw-w64 mingw-w64-tools wine wine64 wine64-tools libwine-dev libcmocka-dev cmake
-          ninja-build clang libclang-rt-14-dev valgrind dpkg-dev gcc)
+          ninja-build clang libclang-rt-14-dev valgrind dpkg-dev gcc
+          kamailio sip-tester python3 iproute2)
 missing=()
 for p in "${PACKAGES[@]}"; do is_installed "$p" || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then

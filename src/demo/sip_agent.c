@@ -182,7 +182,7 @@ int main(int argc, char **argv)
     uint16_t port = 5060;
     uint64_t start, at;
     msc_hr hr;
-    int i, wound_down = 0;
+    int i, wound_down = 0, rc = 0;
     uint64_t finish_at = 0;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -264,7 +264,7 @@ int main(int argc, char **argv)
             finish_at = t + 300;          /* let the last ACK / 200 / BYE leave */
         }
         if (wound_down && t >= finish_at) break;
-        if (t - start > (uint64_t)opt.timeout) { printf("timeout\n"); return 3; }
+        if (t - start > (uint64_t)opt.timeout) { printf("timeout\n"); rc = 3; break; }
         for (k = 0; k < nplans; k++) {
             plan *p = &plans[k];
             if (p->cancel_at && t >= p->cancel_at) {
@@ -286,5 +286,5 @@ int main(int argc, char **argv)
     for (i = 0; i < (int)nplans; i++) msc_session_unref(plans[i].s);
     msc_manager_destroy(mgr);
     msc_sip_stack_stop(st);
-    return 0;
+    return rc;
 }

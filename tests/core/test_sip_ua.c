@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "harness.h"
+#include "msgsc/sip.h"
 
 #define U(f) cmocka_unit_test_setup_teardown(f, two_sip_users_setup, two_users_teardown)
 #define UT(f) cmocka_unit_test_setup_teardown(f, two_sip_tcp_users_setup, two_users_teardown)
@@ -308,6 +309,36 @@ static void test_2xx_never_acked(void **state)
     assert_true(wire_seen(W, "BYE sip:eve@192.0.2.7:5099"));
 }
 
+/* A proxy builds its own CANCEL: no body, but the Reason headers kept.  The cancel's code, reason
+ * and data still arrive. */
+static void test_cancel_through_a_proxy(void **state)
+{
+    static msc_sip_msg m;
+    msc_sip_error err;
+    char wire[MSC_SIP_MAX_MSG];
+    size_t n;
+    sip_pkt *k;
+    msc_session *a = new_session(A, APP_GUID), *b = invite(A, a, B, "");
+    (void)state;
+    assert_non_null(b);
+    assert_int_equal(msc_session_cancel(a, MSC_SR_APPLICATION_LAUNCH_FAILED, S("caf\xC3\xA9 \"x\"")), MSC_S_OK);
+    k = expect("CANCEL ");
+    assert_int_equal(msc_sip_parse(k->data, k->len, MSC_SIP_DATAGRAM, &m, &err), 0);
+    assert_int_equal(msc_sip_set_body(&m, MSC_STR_EMPTY), 0);
+    m.nheaders--;                                   /* and its Content-Type, the last line */
+    assert_int_equal(m.headers[m.nheaders].id, MSC_SIP_H_CONTENT_TYPE);
+    m.has_content_type = 0;
+    n = msc_sip_serialize(&m, wire, sizeof(wire));
+    assert_true(n > 0);
+    wire[n] = 0;
+    sip_inject(B, MSC_NET_UDP, &A->addr, wire);
+    free(k);
+    world_pump(W);
+    assert_data(last(B, EV_CANCELLED, b), "caf\xC3\xA9 \"x\"", 9);
+    assert_ended(B, b, MSC_SS_CANCELLED, MSC_SR_APPLICATION_LAUNCH_FAILED);
+    msc_session_unref(a);
+}
+
 /* A sign-in name that is not a valid SIP user as it stands ("ann lee"): escaped on the wire,
  * itself again at the other end, and reachable. */
 static int escaped_users_setup(void **state)
@@ -355,6 +386,7 @@ int main(void)
         U(test_large_invite_goes_over_tcp),
         U(test_foreign_requests),
         U(test_2xx_never_acked),
+        U(test_cancel_through_a_proxy),
         cmocka_unit_test_setup_teardown(test_escaped_sign_in_name, escaped_users_setup, two_users_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -224,6 +224,45 @@ static char *dup_bytes(const char *p, size_t n)
     return d;
 }
 
+/* base64url without padding (RFC 4648 §5): a token, so it can stand as a header parameter. */
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static size_t b64_encode(const char *in, size_t n, char *out, size_t cap)
+{
+    size_t i, o = 0;
+    for (i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)(unsigned char)in[i] << 16;
+        size_t k, left = n - i < 3 ? n - i : 3;
+        if (left > 1) v |= (uint32_t)(unsigned char)in[i + 1] << 8;
+        if (left > 2) v |= (unsigned char)in[i + 2];
+        for (k = 0; k <= left; k++) {
+            if (o + 1 >= cap) return 0;
+            out[o++] = b64[(v >> (18 - 6 * k)) & 63];
+        }
+    }
+    out[o] = 0;
+    return o;
+}
+
+static int b64_decode(msc_str s, char *out, size_t cap, size_t *n)
+{
+    uint32_t v = 0;
+    size_t i, bits = 0, o = 0;
+    for (i = 0; i < s.n; i++) {
+        const char *p = s.p[i] ? strchr(b64, s.p[i]) : NULL;
+        if (!p) return 0;
+        v = v << 6 | (uint32_t)(p - b64);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (o == cap) return 0;
+            out[o++] = (char)(v >> bits);
+        }
+    }
+    *n = o;
+    return bits < 6;
+}
+
 static int has_prefix_ci(msc_str s, const char *pre)
 {
     size_t i, n = strlen(pre);
@@ -713,6 +752,7 @@ static msc_hr send_invite(msc_sip_ua *ua, const msc_msg *msg, const char *body, 
 static void send_cancel(msc_sip_ua *ua, call *c, const char *body, size_t blen)
 {
     msc_sip_error err;
+    msc_msg m;
     bld b;
     size_t i, len;
     msc_hr hr;
@@ -728,6 +768,14 @@ static void send_cancel(msc_sip_ua *ua, call *c, const char *body, size_t blen)
     add(&b, "CSeq", "%u CANCEL", ua->req->cseq);
     for (i = 0; i < ua->req->nroute; i++) add(&b, "Route", "%.*s", S(ua->req->route[i].raw));
     add(&b, "Reason", "SIP;cause=487;text=\"Cancelled\"");
+    /* A proxy builds its own CANCEL: the body is lost, a Reason header is kept (RFC 3326), so
+     * the core's cancel travels there too (sip-ua.md §2) */
+    if (msc_body_decode(body, blen, &m) == MSC_S_OK && m.verb == MSC_VERB_CANCEL) {
+        char data[(MSC_MAX_CONTEXT_BYTES * 4) / 3 + 4];
+        if (b64_encode(m.data, m.data_len, data, sizeof data) || !m.data_len)
+            add(&b, "Reason", "X-Msmsgs;code=%u;hr=%08X%s%s", (unsigned)m.code, (unsigned)m.hr,
+                m.data_len ? ";data=" : "", m.data_len ? data : "");
+    }
     add(&b, "User-Agent", UA_NAME);
     len = finish(ua, &b, body, blen);
     if (!len) return;
@@ -995,6 +1043,31 @@ static void on_ack(msc_sip_ua *ua)
     if ((c = call_by_dialog(ua, m))) flush_pending(ua, c);
 }
 
+/* The core's cancel from a CANCEL's "Reason: X-Msmsgs;code=..;hr=..;data=.." (send_cancel). */
+static int cancel_from_reason(const msc_sip_msg *m, const call *c, msc_msg *out)
+{
+    size_t i, n;
+    for (i = 0; i < m->nreason; i++) {
+        const msc_sip_reason *r = &m->reasons[i];
+        msc_str v;
+        char num[16];
+        if (r->protocol.n != 8 || !has_prefix_ci(r->protocol, "x-msmsgs")) continue;
+        msc_msg_init(out, MSC_VERB_CANCEL, msc_cstr(c->sid));
+        if (!msc_sip_param_find(r->params, "code", &v) || !copy(num, sizeof num, v)) return 0;
+        out->code = (msc_cancel_code)strtoul(num, NULL, 10);
+        if (out->code < MSC_CANCEL_REJECT || out->code > MSC_CANCEL_FAIL) return 0;
+        if (msc_sip_param_find(r->params, "hr", &v) && copy(num, sizeof num, v))
+            out->hr = (msc_hr)strtoul(num, NULL, 16);
+        if (msc_sip_param_find(r->params, "data", &v)) {
+            if (!b64_decode(v, out->data, MSC_MAX_APP_DATA_BYTES, &n) || !msc_utf8_valid(msc_str_make(out->data, n)))
+                return 0;
+            out->data_len = n;
+        }
+        return 1;
+    }
+    return 0;
+}
+
 static void on_cancel(msc_sip_ua *ua, msc_net_proto proto, const msc_addr *from)
 {
     msc_sip_msg *m = ua->in;
@@ -1005,7 +1078,8 @@ static void on_cancel(msc_sip_ua *ua, msc_net_proto proto, const msc_addr *from)
     answer(ua, m, 200, proto, from, c->ltag);
     if (t->st != TS_PROCEEDING || c->st != CS_EARLY) return;     /* already answered */
     /* 487 to the INVITE, then the core hears of it */
-    if (!carried(ua, m, c, MSC_VERB_CANCEL, MSC_CANCEL_OUTBANDCANCEL, &msg) || msg.verb != MSC_VERB_CANCEL) {
+    if (!(is_our_body(m) && carried(ua, m, c, MSC_VERB_NONE, MSC_CANCEL_NONE, &msg) && msg.verb == MSC_VERB_CANCEL)
+        && !cancel_from_reason(m, c, &msg)) {
         msc_msg_init(&msg, MSC_VERB_CANCEL, msc_cstr(c->sid));
         msg.code = MSC_CANCEL_OUTBANDCANCEL;
     }
