@@ -309,6 +309,37 @@ static void test_2xx_never_acked(void **state)
     assert_true(wire_seen(W, "BYE sip:eve@192.0.2.7:5099"));
 }
 
+/* In-dialog requests go one at a time (RFC 3261 §12.2.2): context data and the BYE behind it
+ * arrive in the order sent, whatever the path does. */
+static size_t queued(const char *first)
+{
+    size_t n = 0, m = strlen(first);
+    const sip_pkt *k;
+    for (k = W->q; k; k = k->next) n += k->len >= m && !memcmp(k->data, first, m);
+    return n;
+}
+
+static void test_in_dialog_requests_in_order(void **state)
+{
+    msc_session *a = new_session(A, APP_GUID), *b = invite(A, a, B, "");
+    (void)state;
+    assert_int_equal(msc_session_accept(b, S("")), MSC_S_OK);
+    world_pump(W);
+    assert_int_equal(msc_session_send_context_data(a, S("c1")), MSC_S_OK);
+    assert_int_equal(msc_session_send_context_data(a, S("c2")), MSC_S_OK);
+    assert_int_equal(msc_session_send_context_data(a, S("c3")), MSC_S_OK);
+    assert_int_equal(msc_session_cancel(a, 0, S("end")), MSC_S_OK);
+    assert_int_equal(queued("INFO "), 1);
+    assert_int_equal(queued("BYE "), 0);
+    world_pump(W);
+    assert_data(nth(B, EV_CONTEXT, b, 0), "c1", 2);
+    assert_data(nth(B, EV_CONTEXT, b, 1), "c2", 2);
+    assert_data(nth(B, EV_CONTEXT, b, 2), "c3", 2);
+    assert_true(last(B, EV_CONTEXT, b)->seq < last(B, EV_TERMINATED, b)->seq);
+    assert_ended(B, b, MSC_SS_TERMINATED, MSC_SR_SESSION_CANCELLED_REMOTE);
+    msc_session_unref(a);
+}
+
 /* A proxy builds its own CANCEL: no body, but the Reason headers kept.  The cancel's code, reason
  * and data still arrive. */
 static void test_cancel_through_a_proxy(void **state)
@@ -387,6 +418,7 @@ int main(void)
         U(test_foreign_requests),
         U(test_2xx_never_acked),
         U(test_cancel_through_a_proxy),
+        U(test_in_dialog_requests_in_order),
         cmocka_unit_test_setup_teardown(test_escaped_sign_in_name, escaped_users_setup, two_users_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

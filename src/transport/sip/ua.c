@@ -61,6 +61,15 @@ typedef struct txn {
 
 typedef enum { CS_EARLY, CS_AWAIT_ACK, CS_CONFIRMED, CS_ENDED } cstate;
 
+/* An in-dialog request waiting for the one before it to complete. */
+typedef struct outreq {
+    struct outreq *next;
+    msc_sip_method method;
+    msc_msg *carried;           /* NULL, or the core message to report if it fails */
+    size_t blen;
+    char body[];
+} outreq;
+
 struct call {
     tmr t;                      /* UAS: 2xx retransmission and give-up; then the linger */
     call *snext, *cnext, *next, *prev;
@@ -74,8 +83,12 @@ struct call {
     char target[URI_MAX];       /* remote target: the peer's Contact */
     char routes[ROUTES_MAX];    /* Route value for in-dialog requests; "" for none */
     char first_route[URI_MAX];
-    uint32_t lcseq;
+    uint32_t lcseq, rcseq;      /* ours; the peer's last (0: none yet) */
     msc_net_proto proto;
+    /* In-dialog requests go one at a time, so that they arrive in order (RFC 3261 §12.2.2 has
+     * the receiver refuse an older CSeq): the one under way, and those waiting. */
+    txn *busy;
+    outreq *oq, *oq_tail;
     txn *inv;                   /* the INVITE transaction while it lives */
     /* UAC */
     int provisional, final;
@@ -437,6 +450,7 @@ static void txn_free(msc_sip_ua *ua, txn *t)
     if (t->next) t->next->prev = t->prev;
     tmr_set(ua, &t->t, 0);
     if (t->c && t->c->inv == t) t->c->inv = NULL;
+    if (t->c && t->c->busy == t) t->c->busy = NULL;
     free(t->out);
     free(t->carried);
     free(t);
@@ -530,6 +544,7 @@ static void call_free(msc_sip_ua *ua, call *c)
     if (c->prev) c->prev->next = c->next; else ua->calls = c->next;
     if (c->next) c->next->prev = c->prev;
     for (t = ua->txns; t; t = t->next) if (t->c == c) t->c = NULL;
+    while (c->oq) { outreq *o = c->oq; c->oq = o->next; free(o->carried); free(o); }
     tmr_set(ua, &c->t, 0);
     for (i = 0; i < c->npending; i++) free(c->pending[i]);
     free(c->ack); free(c->ireq); free(c->ok);
@@ -595,11 +610,43 @@ static msc_hr dialog_request(msc_sip_ua *ua, call *c, msc_sip_method method, con
     msc_addr dest;
     msc_hr hr;
     size_t len;
+    txn *t;
+    if (c->busy) {                              /* after the one under way */
+        outreq *o = malloc(sizeof(*o) + blen);
+        if (!o) return MSC_E_OUTOFMEMORY;
+        o->next = NULL;
+        o->method = method;
+        o->blen = blen;
+        if (blen) memcpy(o->body, body, blen);
+        o->carried = NULL;
+        if (carried && (o->carried = malloc(sizeof(*carried)))) *o->carried = *carried;
+        if (c->oq_tail) c->oq_tail->next = o; else c->oq = o;
+        c->oq_tail = o;
+        return MSC_S_OK;
+    }
     msc_sip_new_branch(branch, sizeof branch, rnd, ua);
     len = in_dialog(ua, c, msc_sip_method_name(method), 0, branch, body, blen, &proto, &dest);
     if (!len) return MSC_SR_SESSION_PROTOCOL_ERROR;
-    client_send(ua, c, method, branch, proto, &dest, len, carried, &hr);
+    t = client_send(ua, c, method, branch, proto, &dest, len, carried, &hr);
+    if (t) c->busy = t;
     return hr;
+}
+
+/* The in-dialog request under way completed (answered, timed out or failed): the next one. */
+static void dialog_next(msc_sip_ua *ua, txn *t)
+{
+    call *c = t->c;
+    outreq *o;
+    if (!c || c->busy != t) return;
+    c->busy = NULL;
+    while (!c->busy && (o = c->oq) != NULL) {
+        c->oq = o->next;
+        if (!c->oq) c->oq_tail = NULL;
+        if (dialog_request(ua, c, o->method, o->body, o->blen, o->carried) != MSC_S_OK && o->carried && ua->mgr)
+            msc_manager_send_failed(ua->mgr, o->carried, MSC_SR_CONNECTION_FAILURE);
+        free(o->carried);
+        free(o);
+    }
 }
 
 /* The ACK of a 2xx: its own transaction-less request, kept to answer retransmitted 2xx. */
@@ -1006,6 +1053,7 @@ static void on_invite(msc_sip_ua *ua, msc_net_proto proto, const msc_addr *from)
     c->src = *from;
     c->src_proto = c->proto = proto;
     c->lcseq = 0;
+    c->rcseq = m->cseq;
     c->ireq = dup_bytes(ua->in_buf, ua->in_len);      /* to answer it later */
     c->ireq_len = ua->in_len;
     len = respond(ua, m, 100, NULL, proto, from, NULL, 0);
@@ -1119,6 +1167,8 @@ static void on_in_dialog(msc_sip_ua *ua, msc_net_proto proto, const msc_addr *fr
         answer(ua, m, 481, proto, from, NULL);
         return;
     }
+    if (c->rcseq && m->cseq < c->rcseq) { answer(ua, m, 500, proto, from, NULL); return; }  /* §12.2.2 */
+    c->rcseq = m->cseq;
     ours = is_our_body(m);
     if (m->method == MSC_SIP_BYE) {
         answer(ua, m, 200, proto, from, NULL);
@@ -1299,6 +1349,7 @@ static void on_response(msc_sip_ua *ua)
     free(t->carried);
     t->carried = NULL;
     txn_linger(ua, t, TS_COMPLETED, unreliable(t->proto, ua->t4));       /* Timer K */
+    dialog_next(ua, t);
 }
 
 /* ---- digest authentication ---------------------------------------------------------------------- */
@@ -1424,6 +1475,7 @@ static void txn_timer(msc_sip_ua *ua, txn *t, uint64_t at)
                 call *c = t->c;
                 if (c && c->inv == t && !c->final) { c->final = 408; call_end(ua, c); }
                 report_failure(ua, t, MSC_SR_INVITATION_SEND_FAILURE);
+                dialog_next(ua, t);
             }
         } else if (t->st == TS_COMPLETED && !t->client && t->method == MSC_SIP_INVITE && t->c) {
             /* Timer H: our final answer was never ACKed; the session is over anyway */
@@ -1465,6 +1517,7 @@ static void call_timer(msc_sip_ua *ua, call *c, uint64_t at)
     if (c->linger_at && c->linger_at <= at) {
         int busy = 0;
         txn *t;
+        busy = c->oq != NULL;
         for (t = ua->txns; t && !busy; t = t->next) busy = t->c == c;
         if (!busy) { call_free(ua, c); return; }
         c->linger_at = at + ua->t1;
@@ -1533,6 +1586,7 @@ void msc_sip_ua_send_failed(msc_sip_ua *ua, msc_net_proto proto, const msc_addr 
     if (t->method == MSC_SIP_REGISTER) { txn_free(ua, t); reg_done(ua, MSC_SR_CONNECTION_FAILURE, 30); return; }
     if (t->c && t->c->inv == t && !t->c->final) { t->c->final = 503; call_end(ua, t->c); }
     report_failure(ua, t, t->method == MSC_SIP_INVITE ? MSC_MSGR_E_NOT_LOGGED_ON : MSC_SR_CONNECTION_FAILURE);
+    dialog_next(ua, t);
     txn_free(ua, t);
 }
 

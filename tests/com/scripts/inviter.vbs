@@ -292,6 +292,9 @@ Sub S_OnTermination(hr, data)
     session.Cancel 0, ""
     CheckErr SR_SESSION_STATE_INVALID, "[" & name & "] Cancel after the end"
     On Error GoTo 0
+    ' Over a network a new invitation may overtake the last messages of the session before it
+    ' (another dialog, another path through a proxy): give bob a moment to see this one end.
+    If PEER_GIVEN Then WScript.Sleep 500
     NextPhase
 End Sub
 

@@ -3,7 +3,9 @@
 # server (issue: two Wine processes completing the flows directly):
 #   two_processes.sh WINE HOST.exe DIR INVITER INVITEE "PHASES" [ALICE_LIFETIME_MS]
 # bob (INVITEE) is bob@127.0.0.1:P1, alice (INVITER) alice@127.0.0.1:P2 with MSGSC_TEST_PEER set
-# to bob's address; each runs in its own msgsc-scripthost.  Prints both outputs, then
+# to bob's address; each runs in its own msgsc-scripthost.  With VIA_KAMAILIO=1 in the
+# environment, a Kamailio (tests/sip/kamailio.cfg) is started on a free port and both register
+# there as alice@msgsc.test / bob@msgsc.test with digest passwords.  Prints both outputs, then
 # "two-processes: ok" when both scripts reported "fails=0" and both hosts exited 0.
 set -uo pipefail
 WINE=$1 HOST=$2 DIR=$3 INVITER=$4 INVITEE=$5 PHASES=$6 LIFETIME=${7:-}
@@ -21,10 +23,24 @@ P1=$(free_udp_port) && P2=$(free_udp_port) || { echo "two-processes: FAIL no fre
 RUN=$(mktemp -d)
 bob=
 trap '[ -n "$bob" ] && kill "$bob" 2>/dev/null; rm -rf "$RUN"' EXIT
+BOB_ID="bob@127.0.0.1:$P1" ALICE_ID="alice@127.0.0.1:$P2"
+BOB_NET=() ALICE_NET=()
+if [ "${VIA_KAMAILIO:-0}" = 1 ]; then
+  SIPDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../sip" && pwd)
+  # shellcheck source=tests/sip/lib.sh
+  source "$SIPDIR/lib.sh"
+  sip_init "$RUN/sip"
+  trap '[ -n "$bob" ] && kill "$bob" 2>/dev/null; sip_cleanup; rm -rf "$RUN"' EXIT
+  KP=$(free_port)
+  (cd "$SIPDIR" && kam_start "$KP" >/dev/null) || { echo "two-processes: FAIL kamailio did not start"; exit 1; }
+  BOB_ID=bob@msgsc.test ALICE_ID=alice@msgsc.test
+  BOB_NET=(MSGSC_PROXY="127.0.0.1:$KP" MSGSC_PASSWORD=bobpw)
+  ALICE_NET=(MSGSC_PROXY="127.0.0.1:$KP" MSGSC_PASSWORD=alicepw)
+fi
 cd "$DIR" || exit 1
 
-MSGSC_TRANSPORT=udp MSGSC_IDENTITY="bob@127.0.0.1:$P1" MSGSC_LISTEN="127.0.0.1:$P1" MSGSC_LIFETIME_MS= \
-  MSGSC_TEST_PEER="alice@127.0.0.1:$P2" \
+env "${BOB_NET[@]}" MSGSC_TRANSPORT=udp MSGSC_IDENTITY="$BOB_ID" MSGSC_LISTEN="127.0.0.1:$P1" MSGSC_LIFETIME_MS= \
+  MSGSC_TEST_PEER="$ALICE_ID" \
   "$WINE" "$HOST" --timeout 60 --wait "$INVITEE" </dev/null >"$RUN/bob.out" 2>"$RUN/bob.err" &
 bob=$!
 for _ in $(seq 1 300); do
@@ -33,8 +49,9 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 rc_alice=0
-MSGSC_TRANSPORT=udp MSGSC_IDENTITY="alice@127.0.0.1:$P2" MSGSC_LISTEN="127.0.0.1:$P2" \
-  MSGSC_TEST_PEER="bob@127.0.0.1:$P1" MSGSC_TEST_PHASES="$PHASES" MSGSC_LIFETIME_MS="$LIFETIME" \
+[ "${VIA_KAMAILIO:-0}" = 1 ] && sleep 1          # bob's REGISTER is done
+env "${ALICE_NET[@]}" MSGSC_TRANSPORT=udp MSGSC_IDENTITY="$ALICE_ID" MSGSC_LISTEN="127.0.0.1:$P2" \
+  MSGSC_TEST_PEER="$BOB_ID" MSGSC_TEST_PHASES="$PHASES" MSGSC_LIFETIME_MS="$LIFETIME" \
   "$WINE" "$HOST" --timeout 60 "$INVITER" </dev/null >"$RUN/alice.out" 2>"$RUN/alice.err" || rc_alice=$?
 rc_bob=0
 wait "$bob" || rc_bob=$?
