@@ -156,7 +156,7 @@ for p in "${PRESETS[@]}"; do
         # Same tests under valgrind; --error-exitcode makes a memory error or leak fail the test.
         # (-T cannot be combined with --preset: it reads DartConfiguration.tcl from the cwd.)
         run_ctest host-valgrind "$ROOT/build/host" -T memcheck --output-on-failure \
-          --timeout 300 --no-tests=error -LE sip \
+          --timeout 300 --no-tests=error -LE "sip|bench" \
           --overwrite "MemoryCheckCommand=$(command -v valgrind)" \
           --overwrite "MemoryCheckCommandOptions=$VALGRIND_OPTS"
       fi ;;

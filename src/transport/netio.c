@@ -22,7 +22,8 @@
 #include "msgsc/sip.h"
 #include "transport/sock.h"
 
-#define IN_QUEUE_MAX     4096u          /* inbound items waiting for the owner; over: dropped */
+#define IN_QUEUE_MAX     4096u          /* inbound items waiting for the owner; over: UDP dropped,
+                                           TCP connections not read until the owner takes some */
 #define OUT_QUEUE_MAX    4096u          /* outbound items not yet seen by the I/O thread */
 #define CONN_OUT_MAX     (1u << 20)     /* unsent bytes on one connection; over: SEND_FAILED */
 #define CONN_IN_CAP      (MSC_SIP_MAX_MSG + 4096u)  /* a stream's receive buffer (framing) */
@@ -121,6 +122,8 @@ typedef struct conn {
     int dead;               /* closed; removed from io->conns by reap() */
     uint64_t deadline;      /* connecting: give up at this time */
     uint64_t last;          /* last progress (created, connected, bytes in or out) */
+    int stalled;            /* the inbound queue was full: framed messages wait in `in`, the
+                               socket is not read (TCP's flow control holds the sender back) */
     queue out;              /* messages to write, in order; the head may be partly written */
     size_t in_len;
     char *in;               /* CONN_IN_CAP bytes: the stream not framed yet */
@@ -145,6 +148,7 @@ struct msc_netio {
     /* under mu */
     queue outq, inq;
     int stop, wake_pending;
+    int stalled;            /* some connection is stalled: msc_netio_take wakes the thread */
     msc_netio_stats stats;
 
     /* the I/O thread's own */
@@ -401,11 +405,62 @@ static void conn_queue(msc_netio *io, conn *c, node *n)
     q_push(&c->out, n);
 }
 
+static int inq_full(msc_netio *io)
+{
+    int full;
+    msc_mutex_lock(io->mu);
+    full = io->inq.count >= IN_QUEUE_MAX;
+    if (full)
+        io->stalled = 1;
+    msc_mutex_unlock(io->mu);
+    return full;
+}
+
+/* Frame what the connection's buffer holds into SIP messages and deliver each, until the
+ * inbound queue is full (then the connection stalls: 0).  A stream is never dropped from. */
+static int conn_frame(msc_netio *io, conn *c)
+{
+    size_t pos = 0;
+    int ok = 1;
+    c->stalled = 0;
+    for (;;) {
+        size_t skip = 0, len = 0;
+        msc_sip_frame_result fr = msc_sip_frame(c->in + pos, c->in_len - pos, &skip, &len);
+        if (fr == MSC_SIP_FRAME_OK && inq_full(io)) {
+            c->stalled = 1;
+            ok = 0;
+            break;
+        }
+        if (skip >= 4) {
+            /* RFC 5626 keep-alive: a CRLFCRLF ping gets a CRLF pong */
+            static const msc_addr none;
+            node *pong = node_new(KIND_INTERNAL, MSC_NET_TCP, &none, "\r\n", 2);
+            if (pong)
+                conn_queue(io, c, pong);
+        }
+        pos += skip;
+        if (fr == MSC_SIP_FRAME_OK) {
+            received(io, MSC_NET_TCP, &c->peer, c->in + pos, len);
+            pos += len;
+            continue;
+        }
+        if (fr == MSC_SIP_FRAME_BROKEN) {
+            conn_close(io, c);
+            return 0;
+        }
+        break;
+    }
+    if (pos) {
+        memmove(c->in, c->in + pos, c->in_len - pos);
+        c->in_len -= pos;
+    }
+    return ok;
+}
+
 /* Read what arrived, frame it into SIP messages, deliver each. */
 static void conn_read(msc_netio *io, conn *c)
 {
-    for (int k = 0; k < BURST && !c->dead; k++) {
-        size_t pos = 0;
+    for (int k = 0; k < BURST && !c->dead && !c->stalled; k++) {
         ptrdiff_t r;
         if (c->in_len >= CONN_IN_CAP) {     /* cannot happen: framing says BROKEN first */
             conn_close(io, c);
@@ -420,32 +475,8 @@ static void conn_read(msc_netio *io, conn *c)
         }
         c->in_len += (size_t)r;
         c->last = io->now;
-        for (;;) {
-            size_t skip = 0, len = 0;
-            msc_sip_frame_result fr = msc_sip_frame(c->in + pos, c->in_len - pos, &skip, &len);
-            if (skip >= 4) {
-                /* RFC 5626 keep-alive: a CRLFCRLF ping gets a CRLF pong */
-                static const msc_addr none;
-                node *pong = node_new(KIND_INTERNAL, MSC_NET_TCP, &none, "\r\n", 2);
-                if (pong)
-                    conn_queue(io, c, pong);
-            }
-            pos += skip;
-            if (fr == MSC_SIP_FRAME_OK) {
-                received(io, MSC_NET_TCP, &c->peer, c->in + pos, len);
-                pos += len;
-                continue;
-            }
-            if (fr == MSC_SIP_FRAME_BROKEN) {
-                conn_close(io, c);
-                return;
-            }
-            break;
-        }
-        if (pos) {
-            memmove(c->in, c->in + pos, c->in_len - pos);
-            c->in_len -= pos;
-        }
+        if (!conn_frame(io, c))
+            return;
     }
 }
 
@@ -567,6 +598,9 @@ static void io_main(void *arg)
 
         io->now = msc_clock_ms();
         route(io, &batch);
+        for (size_t i = 0; i < io->nconns; i++)     /* the owner took some: go on framing */
+            if (io->conns[i]->stalled && !io->conns[i]->dead && !inq_full(io))
+                conn_frame(io, io->conns[i]);
         udp_flush(io);
         for (size_t i = 0; i < io->nconns; i++)
             conn_flush(io, io->conns[i]);
@@ -583,7 +617,7 @@ static void io_main(void *arg)
             conn *c = io->conns[i];
             io->pfd[3 + i].s = c->s;
             io->pfd[3 + i].want = c->connecting ? MSC_POLL_OUT
-                                                : MSC_POLL_IN | (c->out.head ? MSC_POLL_OUT : 0u);
+                                                : (c->stalled ? 0u : MSC_POLL_IN) | (c->out.head ? MSC_POLL_OUT : 0u);
         }
         np = 3 + io->nconns;
         r = msc_sock_poll(io->pfd, np, poll_timeout(io));
@@ -793,6 +827,13 @@ msc_net_item *msc_netio_take(msc_netio *io)
         return NULL;
     msc_mutex_lock(io->mu);
     n = q_pop(&io->inq);
+    if (io->stalled && io->inq.count <= IN_QUEUE_MAX / 2) {    /* resume stalled connections */
+        io->stalled = 0;
+        if (!io->wake_pending) {
+            io->wake_pending = 1;
+            msc_sock_wake(io->waker);
+        }
+    }
     msc_mutex_unlock(io->mu);
     return n ? item_of(n) : NULL;
 }

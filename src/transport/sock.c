@@ -165,6 +165,12 @@ msc_sock msc_sock_open(int family, msc_net_proto proto)
     }
     if (proto == MSC_NET_TCP)
         set_nodelay(s);
+    if (proto == MSC_NET_UDP) {
+        /* a burst of requests (many sessions ended at once) must not overflow the default
+         * ~200 KB; the system may grant less (Linux: net.core.rmem_max) */
+        int big = 4 << 20;
+        (void)setsockopt(SOCK(s), SOL_SOCKET, SO_RCVBUF, (const char *)&big, sizeof(big));
+    }
 #ifdef _WIN32
     if (proto == MSC_NET_UDP) {
         /* Do not turn an ICMP port unreachable into WSAECONNRESET on the next recvfrom. */

@@ -15,7 +15,7 @@
 # running: sip_cleanup (the trap) TERMs, then KILLs, each tracked pid that is still alive.
 #
 # Tunables (environment): SIP_SIPP_TIMEOUT (global SIPp timeout, default 15s),
-# SIP_SIPP_RECV_TIMEOUT (ms, default 5000), SIP_KAM_CFG (config, default ./kamailio.cfg),
+# SIP_SIPP_RECV_TIMEOUT (ms, default 5000), SIP_KAM_CFG (config, default ./kamailio.cfg), SIP_KAM_SHM_MB (shared memory, default 64),
 # SIP_KEEP=1 (keep a mktemp run dir).
 
 SIP_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -145,7 +145,7 @@ kam_start() {
     _sip_err "kam_start: port $port is already in use"; return 1
   fi
   kamailio -f "$SIP_KAM_CFG" -A "SIPPORT=$port" "$@" -Y "$dir" -P "$dir/kamailio.pid" -w "$dir" \
-    -DD -E -m 64 -M 8 </dev/null >"$dir/kamailio.log" 2>&1 &
+    -DD -E -m "${SIP_KAM_SHM_MB:-64}" -M 8 </dev/null >"$dir/kamailio.log" 2>&1 &
   KAM_PID=$!
   KAM_RUN=$dir
   KAM_PORT=$port

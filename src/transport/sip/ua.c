@@ -89,6 +89,7 @@ struct call {
      * the receiver refuse an older CSeq): the one under way, and those waiting. */
     txn *busy;
     outreq *oq, *oq_tail;
+    size_t ntxns;               /* transactions whose t->c is this call */
     txn *inv;                   /* the INVITE transaction while it lives */
     /* UAC */
     int provisional, final;
@@ -432,6 +433,7 @@ static txn *txn_new(msc_sip_ua *ua, call *c, int client, msc_sip_method method, 
     t->t.kind = TMR_TXN;
     t->c = c; t->client = client; t->method = method; t->proto = proto; t->dest = *dest;
     t->out_len = len;
+    if (c) c->ntxns++;
     h = hash_str(t->branch) & HASH_MASK;
     t->hnext = ua->by_branch[h]; ua->by_branch[h] = t;
     t->next = ua->txns; if (ua->txns) ua->txns->prev = t; ua->txns = t;
@@ -451,6 +453,7 @@ static void txn_free(msc_sip_ua *ua, txn *t)
     tmr_set(ua, &t->t, 0);
     if (t->c && t->c->inv == t) t->c->inv = NULL;
     if (t->c && t->c->busy == t) t->c->busy = NULL;
+    if (t->c) t->c->ntxns--;
     free(t->out);
     free(t->carried);
     free(t);
@@ -543,7 +546,8 @@ static void call_free(msc_sip_ua *ua, call *c)
     *pp = c->cnext;
     if (c->prev) c->prev->next = c->next; else ua->calls = c->next;
     if (c->next) c->next->prev = c->prev;
-    for (t = ua->txns; t; t = t->next) if (t->c == c) t->c = NULL;
+    if (c->ntxns)                       /* rare: a call freed under its own transactions */
+        for (t = ua->txns; t; t = t->next) if (t->c == c) t->c = NULL;
     while (c->oq) { outreq *o = c->oq; c->oq = o->next; free(o->carried); free(o); }
     tmr_set(ua, &c->t, 0);
     for (i = 0; i < c->npending; i++) free(c->pending[i]);
@@ -1515,11 +1519,7 @@ static void call_timer(msc_sip_ua *ua, call *c, uint64_t at)
         c->ok_retx_at = at + c->ok_retx_ms;
     }
     if (c->linger_at && c->linger_at <= at) {
-        int busy = 0;
-        txn *t;
-        busy = c->oq != NULL;
-        for (t = ua->txns; t && !busy; t = t->next) busy = t->c == c;
-        if (!busy) { call_free(ua, c); return; }
+        if (!c->oq && !c->ntxns) { call_free(ua, c); return; }
         c->linger_at = at + ua->t1;
     }
     call_arm(ua, c);
@@ -1660,8 +1660,8 @@ void msc_sip_ua_destroy(msc_sip_ua *ua)
 {
     if (!ua) return;
     if (ua->reg_state && ua->out) reg_send(ua, 0);      /* best effort: sign out */
+    while (ua->txns) txn_free(ua, ua->txns);          /* first: then no call has any */
     while (ua->calls) call_free(ua, ua->calls);
-    while (ua->txns) txn_free(ua, ua->txns);
     free(ua->heap);
     free(ua->in); free(ua->req); free(ua->out);
     memset(ua->auth_pass, 0, sizeof ua->auth_pass);
