@@ -1008,6 +1008,50 @@ static void test_lock_and_key(void **state)
 }
 
 /* ---- module lifetime ------------------------------------------------------------------------------ */
+/* HKCU\Software\msgsc decides, when no environment variable overrides it (docs/configuration.md):
+ * the identity (an invitation to it is SR_INVITED_SELF), the SIP transport, where it listens and
+ * the address it advertises (a new session's LocalAddress). */
+static void reg_set(const WCHAR *name, const WCHAR *value)
+{
+    assert_int_equal(RegSetKeyValueW(HKEY_CURRENT_USER, L"Software\\msgsc", name, REG_SZ, value,
+                                     (DWORD)((lstrlenW(value) + 1) * sizeof(WCHAR))), ERROR_SUCCESS);
+}
+
+static void test_configuration_from_registry(void **state)
+{
+    static const WCHAR *names[] = { L"Identity", L"Transport", L"ListenAddress", L"Address" };
+    WCHAR transport[32] = L"";
+    IMsgrSessionManager *m = NULL;
+    IMsgrSession *s;
+    contact self = CONTACT(L"regtest@127.0.0.1");
+    BSTR app = B(APP);
+    size_t i;
+    (void)state;
+
+    GetEnvironmentVariableW(L"MSGSC_TRANSPORT", transport, ARRAYSIZE(transport));
+    SetEnvironmentVariableW(L"MSGSC_TRANSPORT", NULL);
+    SetEnvironmentVariableW(L"MSGSC_IDENTITY", NULL);
+    reg_set(L"Identity", L"regtest@127.0.0.1");
+    reg_set(L"Transport", L"udp");
+    reg_set(L"ListenAddress", L"127.0.0.1:0");           /* any free port */
+    reg_set(L"Address", L"127.0.0.9");
+    assert_int_equal(CoCreateInstance(&CLSID_MsgrSessionManager, NULL, CLSCTX_INPROC_SERVER,
+                                      &IID_IMsgrSessionManager, (void **)&m), S_OK);
+    register_app(m, APP, L"NetMeeting");
+    s = new_session(m);
+    EXPECT_STR(IMsgrSession_get_LocalAddress(s, &got_), S_OK, L"127.0.0.9");
+    assert_int_equal(IMsgrSession_put_Application(s, app), S_OK);
+    FAILS(IMsgrSession_Invite(s, &self.IDispatch_iface, NULL), SR_INVITED_SELF, &IID_IMsgrSession);
+    IMsgrSession_Release(s);
+    unregister_app(m, APP);
+    IMsgrSessionManager_Release(m);
+    pump(200);                                            /* the agent goes from the message loop */
+    for (i = 0; i < ARRAYSIZE(names); i++)
+        RegDeleteKeyValueW(HKEY_CURRENT_USER, L"Software\\msgsc", names[i]);
+    SysFreeString(app);
+    if (transport[0]) SetEnvironmentVariableW(L"MSGSC_TRANSPORT", transport);
+}
+
 static void test_dll_can_unload(void **state)
 {
     HRESULT (WINAPI *can_unload)(void) = (void *)GetProcAddress(dll, "DllCanUnloadNow");
@@ -1065,6 +1109,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_send_error),
         cmocka_unit_test(test_release_inside_event),
         cmocka_unit_test(test_lock_and_key),
+        cmocka_unit_test(test_configuration_from_registry),
         cmocka_unit_test(test_dll_can_unload),
     };
     if (argc < 2) {
