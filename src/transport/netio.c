@@ -195,6 +195,21 @@ msc_hr msc_net_resolve(msc_str host, uint16_t port, msc_addr *out)
         return MSC_SR_CONNECTION_FAILURE;   /* no host name is that long */
     memcpy(name, p, n);
     name[n] = '\0';
+    /* RFC 6761 6.3: "localhost" is the IPv4 loopback address without asking a resolver (a system
+       without /etc/hosts, such as a bare debootstrap root, cannot resolve it otherwise). */
+    if (n == 9 || (n == 10 && name[9] == '.')) {
+        static const char lh[] = "localhost";
+        size_t i;
+        for (i = 0; i < 9 && (name[i] | 0x20) == lh[i]; i++)
+            ;
+        if (i == 9) {
+            out->family = 4;
+            out->ip[0] = 127;
+            out->ip[3] = 1;
+            out->port = port;
+            return MSC_S_OK;
+        }
+    }
     if (msc_sock_init() != 0)
         return MSC_SR_CONNECTION_FAILURE;
     r = msc_sock_resolve(name, 0, port, out);
