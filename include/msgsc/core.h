@@ -184,7 +184,8 @@ msc_hr msc_session_send_context_data(msc_session *s, msc_str data);
 int msc_guid_valid(msc_str s);
 /* A well-formed GUID into out, upper-cased (as msgsc stores and sends them); 0 if malformed. */
 int msc_guid_upper(msc_str s, char out[MSC_GUID_CHARS + 1]);
-/* 1 when a and b are the same sign-in name: compared ASCII case-insensitively, everywhere. */
+/* 1 when a and b are the same sign-in name: compared ASCII case-insensitively, a leading "sip:"
+ * ignored (the name written as its SIP address), everywhere. */
 int msc_same_user(msc_str a, msc_str b);
 
 #ifdef __cplusplus

@@ -361,6 +361,7 @@ static void test_bad_input_is_refused_and_changes_nothing(void **state)
     REFUSED(a, msc_session_invite(a, msc_str_make("bob@example.org\0x", 17), S("")), MSC_E_INVALIDARG);
     REFUSED(a, msc_session_invite(a, S(ALICE), S("")), MSC_SR_INVITED_SELF);
     REFUSED(a, msc_session_invite(a, S("ALICE@Example.ORG"), S("")), MSC_SR_INVITED_SELF);
+    REFUSED(a, msc_session_invite(a, S("sip:alice@example.org"), S("")), MSC_SR_INVITED_SELF);
     REFUSED(a, msc_session_invite(a, S("nobody@example.org"), S("")), MSC_MSGR_E_NOT_LOGGED_ON);
     msc_loop_endpoint_set_online(B->ep, 0);
     REFUSED(a, msc_session_invite(a, S(BOB), S("")), MSC_MSGR_E_NOT_LOGGED_ON);

@@ -145,6 +145,11 @@ static void test_guid_upper_and_same_user(void **state)
     assert_false(msc_same_user(msc_cstr("bob@example.org"), msc_cstr("bob@example.or")));
     assert_false(msc_same_user(msc_str_make("bob\0", 4), msc_cstr("bob")));
     assert_true(msc_same_user(MSC_STR_EMPTY, MSC_STR_EMPTY));
+    /* a sign-in name written as its SIP address is the same name */
+    assert_true(msc_same_user(msc_cstr("sip:Bob@Example.org"), msc_cstr("bob@example.org")));
+    assert_true(msc_same_user(msc_cstr("SIP:bob@x"), msc_cstr("sip:bob@x")));
+    assert_false(msc_same_user(msc_cstr("sips:bob@x"), msc_cstr("bob@x")));
+    assert_false(msc_same_user(msc_cstr("sip:"), msc_cstr("bob@x")));
     /* only ASCII folds: other bytes must match exactly */
     assert_false(msc_same_user(msc_cstr("\xC3\x89"), msc_cstr("\xC3\xA9")));
 }
