@@ -326,6 +326,30 @@ static void test_in_dialog_requests_in_order(void **state)
     msc_session_unref(a);
 }
 
+/* Through a proxy an INFO may overtake the ACK before it (here the ACK is lost outright): the
+ * INFO proves the 2xx arrived, so the invitee is connected before the context data is delivered,
+ * and stops retransmitting its 2xx. */
+static void test_info_overtakes_ack(void **state)
+{
+    msc_session *a = new_session(A, APP_GUID), *b = invite(A, a, B, "");
+    (void)state;
+    sip_drop(W, 1, "ACK ");
+    assert_int_equal(msc_session_accept(b, S("")), MSC_S_OK);
+    world_pump(W);
+    assert_int_equal(msc_session_state(a), MSC_SS_CONNECTED);
+    assert_int_equal(msc_session_state(b), MSC_SS_ACCEPTED);
+    assert_int_equal(msc_session_send_context_data(a, S("early")), MSC_S_OK);
+    world_pump(W);
+    assert_int_equal(msc_session_state(b), MSC_SS_CONNECTED);
+    assert_true(last(B, EV_STATE, b)->seq < last(B, EV_CONTEXT, b)->seq);
+    assert_data(last(B, EV_CONTEXT, b), "early", 5);
+    wire_clear(W);
+    world_advance(W, 40000);
+    assert_false(wire_seen(W, "SIP/2.0 200 OK"));    /* no 2xx retransmitted after that */
+    assert_int_equal(msc_session_state(b), MSC_SS_CONNECTED);
+    msc_session_unref(a);
+}
+
 /* A proxy builds its own CANCEL: no body, but the Reason headers kept.  The cancel's code, reason
  * and data still arrive. */
 static void test_cancel_through_a_proxy(void **state)
@@ -405,6 +429,7 @@ int main(void)
         U(test_2xx_never_acked),
         U(test_cancel_through_a_proxy),
         U(test_in_dialog_requests_in_order),
+        U(test_info_overtakes_ack),
         cmocka_unit_test_setup_teardown(test_escaped_sign_in_name, escaped_users_setup, two_users_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

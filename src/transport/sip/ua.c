@@ -1184,6 +1184,18 @@ static void on_in_dialog(msc_sip_ua *ua, msc_net_proto proto, const msc_addr *fr
     }
     /* INFO or MESSAGE in the dialog: context data */
     if (!ours) { answer(ua, m, 415, proto, from, NULL); return; }
+    if (!c->uac && c->st == CS_AWAIT_ACK) {
+        /* The inviter ACKs before anything else in the dialog, but a proxy may let this request
+         * overtake the ACK: it proves the 2xx arrived, so the session is connected first. */
+        msc_msg ack;
+        c->st = CS_CONFIRMED;
+        c->ok_retx_at = c->ok_give_up_at = 0;
+        call_arm(ua, c);
+        msc_msg_init(&ack, MSC_VERB_ACK, msc_cstr(c->sid));
+        deliver(ua, &ack, c->peer);
+        if (!(c = call_by_dialog(ua, m))) return;
+        flush_pending(ua, c);
+    }
     if (!carried(ua, m, c, MSC_VERB_NONE, MSC_CANCEL_NONE, &msg)) { answer(ua, m, 400, proto, from, NULL); return; }
     answer(ua, m, 200, proto, from, NULL);
     deliver(ua, &msg, c->peer);
