@@ -58,7 +58,9 @@ typedef struct msc_netio msc_netio;
  * MSC_E_INVALIDARG (cfg or out NULL, bind_host not a numeric address).  *out is NULL on
  * failure. */
 msc_hr msc_netio_start(const msc_netio_config *cfg, msc_netio **out);
-/* Stop the thread, close every socket, free what is queued.  NULL is ignored. */
+/* Stop the thread, close every socket, free what is queued.  Messages queued by msc_netio_send
+ * before the call are written once, without waiting (UDP, and TCP connections already open);
+ * what cannot be written at once is dropped.  NULL is ignored. */
 void msc_netio_stop(msc_netio *io);
 uint16_t msc_netio_port(const msc_netio *io);            /* the bound port */
 msc_addr msc_netio_local(const msc_netio *io);           /* bound address and port */

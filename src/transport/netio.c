@@ -594,6 +594,7 @@ static void io_main(void *arg)
 {
     msc_netio *io = arg;
     for (;;) {
+        int stopping;
         queue batch;
         size_t np;
         int r;
@@ -602,10 +603,7 @@ static void io_main(void *arg)
          * the next poll. */
         msc_sock_waker_drain(io->waker);
         msc_mutex_lock(io->mu);
-        if (io->stop) {
-            msc_mutex_unlock(io->mu);
-            break;
-        }
+        stopping = io->stop;
         io->wake_pending = 0;
         batch = io->outq;
         memset(&io->outq, 0, sizeof(io->outq));
@@ -613,6 +611,14 @@ static void io_main(void *arg)
 
         io->now = msc_clock_ms();
         route(io, &batch);
+        if (stopping) {
+            /* the last words (a user agent's BYEs and un-REGISTER) leave once, without waiting:
+             * what cannot be written at once is dropped with the sockets */
+            udp_flush(io);
+            for (size_t i = 0; i < io->nconns; i++)
+                conn_flush(io, io->conns[i]);
+            break;
+        }
         for (size_t i = 0; i < io->nconns; i++)     /* the owner took some: go on framing */
             if (io->conns[i]->stalled && !io->conns[i]->dead && !inq_full(io))
                 conn_frame(io, io->conns[i]);

@@ -1020,6 +1020,21 @@ static void test_stop_with_queued(void **state)
     msc_sock_close(l);
 }
 
+/* What was queued just before stop still leaves: a user agent's last BYE or un-REGISTER. */
+static void test_stop_sends_last_words(void **state)
+{
+    msc_netio *io = start_lo(), *peer = start_lo();
+    msc_addr pa = msc_netio_local(peer);
+    msc_net_item *it;
+    (void)state;
+    send_z(io, MSC_NET_UDP, &pa, "goodbye");
+    msc_netio_stop(io);
+    it = expect_item(peer, MSC_NET_RECEIVED, MSC_NET_UDP);
+    expect_data(it, "goodbye");
+    msc_net_item_free(it);
+    msc_netio_stop(peer);
+}
+
 static void test_start_stop_many(void **state)
 {
     (void)state;
@@ -1207,6 +1222,7 @@ int main(void)
         cmocka_unit_test(test_wait),
         cmocka_unit_test(test_notify),
         cmocka_unit_test(test_stop_with_queued),
+        cmocka_unit_test(test_stop_sends_last_words),
         cmocka_unit_test(test_start_stop_many),
         cmocka_unit_test(test_ipv6),
         cmocka_unit_test(test_resolve),

@@ -82,8 +82,7 @@ msc_hr msc_sip_stack_start(const msc_sip_stack_config *cfg, msc_sip_stack **out)
 void msc_sip_stack_stop(msc_sip_stack *st)
 {
     if (!st) return;
-    msc_sip_ua_destroy(st->ua);        /* may queue an unREGISTER: give it a moment to leave */
-    msc_netio_wait(st->io, 0);
+    msc_sip_ua_destroy(st->ua);        /* may queue an unREGISTER: netio sends it as it stops */
     msc_netio_stop(st->io);
     free(st);
 }
