@@ -350,6 +350,47 @@ static void test_info_overtakes_ack(void **state)
     msc_session_unref(a);
 }
 
+/* A proxy may challenge an in-dialog request (407): it is sent again with credentials, and the
+ * requests queued behind it follow once that one is answered. */
+static int auth_users_setup(void **state)
+{
+    (void)state;
+    W = world_new_sip(NULL, MSC_NET_UDP);
+    W->sipcfg.auth_password = S("secret");
+    A = world_party(W, ALICE);
+    B = world_party(W, BOB);
+    return 0;
+}
+
+static void test_challenged_info_keeps_the_queue(void **state)
+{
+    static msc_sip_msg req, resp;
+    msc_sip_error err;
+    char wire[MSC_SIP_MAX_MSG];
+    size_t n;
+    sip_pkt *k;
+    msc_session *a = new_session(A, APP_GUID), *b = invite(A, a, B, "");
+    (void)state;
+    assert_int_equal(msc_session_accept(b, S("")), MSC_S_OK);
+    world_pump(W);
+    assert_int_equal(msc_session_send_context_data(a, S("c1")), MSC_S_OK);
+    assert_int_equal(msc_session_send_context_data(a, S("c2")), MSC_S_OK);
+    k = expect("INFO ");
+    assert_int_equal(msc_sip_parse(k->data, k->len, MSC_SIP_DATAGRAM, &req, &err), 0);
+    assert_int_equal(msc_sip_make_response(&resp, &req, 407, MSC_STR_EMPTY, MSC_STR_EMPTY), 0);
+    assert_int_equal(msc_sip_add_z(&resp, "Proxy-Authenticate", "Digest realm=\"example.org\", nonce=\"n1\""), 0);
+    n = msc_sip_serialize(&resp, wire, sizeof(wire) - 1);
+    assert_true(n > 0);
+    wire[n] = 0;
+    free(k);
+    sip_inject(A, MSC_NET_UDP, &B->addr, wire);
+    world_pump(W);
+    assert_int_equal(count(B, EV_CONTEXT, b), 2);
+    assert_data(nth(B, EV_CONTEXT, b, 0), "c1", 2);
+    assert_data(nth(B, EV_CONTEXT, b, 1), "c2", 2);
+    msc_session_unref(a);
+}
+
 /* A proxy builds its own CANCEL: no body, but the Reason headers kept.  The cancel's code, reason
  * and data still arrive. */
 static void test_cancel_through_a_proxy(void **state)
@@ -430,6 +471,7 @@ int main(void)
         U(test_cancel_through_a_proxy),
         U(test_in_dialog_requests_in_order),
         U(test_info_overtakes_ack),
+        cmocka_unit_test_setup_teardown(test_challenged_info_keeps_the_queue, auth_users_setup, two_users_teardown),
         cmocka_unit_test_setup_teardown(test_escaped_sign_in_name, escaped_users_setup, two_users_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

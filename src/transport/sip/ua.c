@@ -1423,6 +1423,7 @@ static int auth_retry(msc_sip_ua *ua, txn *t)
     nt->end_at = now(ua) + 64u * ua->t1;
     txn_arm(ua, nt);
     if (t->c && t->c->inv == t) { t->c->inv = nt; t->c->lcseq = r->cseq + 1; }
+    if (t->c && t->c->busy == t) { t->c->busy = nt; t->c->lcseq = r->cseq + 1; }   /* the queue waits on it */
     txn_linger(ua, t, TS_COMPLETED, unreliable(t->proto, 32000));
     (void)hr;
     return 1;
