@@ -184,8 +184,11 @@ msc_hr msc_session_send_context_data(msc_session *s, msc_str data);
 int msc_guid_valid(msc_str s);
 /* A well-formed GUID into out, upper-cased (as msgsc stores and sends them); 0 if malformed. */
 int msc_guid_upper(msc_str s, char out[MSC_GUID_CHARS + 1]);
+/* A sign-in name may be written as its SIP address ("sip:bob@host", docs/sip-ua.md §4): s without
+ * a leading "sip:" (any case). */
+msc_str msc_sign_in_name(msc_str s);
 /* 1 when a and b are the same sign-in name: compared ASCII case-insensitively, a leading "sip:"
- * ignored (the name written as its SIP address), everywhere. */
+ * ignored, everywhere. */
 int msc_same_user(msc_str a, msc_str b);
 
 #ifdef __cplusplus

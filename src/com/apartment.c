@@ -67,11 +67,6 @@ static void host_random(void *ctx, void *buf, size_t len)
     }
 }
 
-static void to_utf8(const WCHAR *w, char *out, size_t cap)
-{
-    if (!WideCharToMultiByte(CP_UTF8, 0, w, -1, out, (int)cap, NULL, NULL)) out[0] = 0;
-}
-
 static int host_app_lookup(void *ctx, msc_str guid, msc_app_info *info)
 {
     struct agent *a = ctx;
@@ -82,9 +77,9 @@ static int host_app_lookup(void *ctx, msc_str guid, msc_app_info *info)
         return 0;
     wguid[MSC_GUID_CHARS] = 0;
     if (!msgsc_apps_lookup(wguid, name, url, path)) return 0;
-    to_utf8(name, a->app_name, sizeof(a->app_name));
-    to_utf8(url, a->app_url, sizeof(a->app_url));
-    to_utf8(path, a->app_path, sizeof(a->app_path));
+    msgsc_utf8_copy(name, a->app_name, sizeof(a->app_name));
+    msgsc_utf8_copy(url, a->app_url, sizeof(a->app_url));
+    msgsc_utf8_copy(path, a->app_path, sizeof(a->app_path));
     info->name = msc_cstr(a->app_name);
     info->url = msc_cstr(a->app_url);
     info->path = msc_cstr(a->app_path);

@@ -4,11 +4,6 @@
 #include <string.h>
 #include "private.h"
 
-static void to_utf8(const WCHAR *w, char *out, size_t cap)
-{
-    if (!WideCharToMultiByte(CP_UTF8, 0, w, -1, out, (int)cap, NULL, NULL)) out[0] = 0;
-}
-
 /* The environment variable env, else the REG_SZ value: 1 and out (UTF-8) when either is set. */
 static int get_string(const WCHAR *env, const WCHAR *value, char *out, size_t cap)
 {
@@ -16,11 +11,11 @@ static int get_string(const WCHAR *env, const WCHAR *value, char *out, size_t ca
     DWORD size = sizeof(w), n = GetEnvironmentVariableW(env, w, ARRAYSIZE(w));
 
     if (n && n < ARRAYSIZE(w)) {
-        to_utf8(w, out, cap);
+        msgsc_utf8_copy(w, out, cap);
         return 1;
     }
     if (!RegGetValueW(HKEY_CURRENT_USER, L"Software\\msgsc", value, RRF_RT_REG_SZ, NULL, w, &size) && w[0]) {
-        to_utf8(w, out, cap);
+        msgsc_utf8_copy(w, out, cap);
         return 1;
     }
     return 0;
@@ -77,7 +72,7 @@ void msgsc_config_read(struct msgsc_config *c)
     if (!get_string(L"MSGSC_IDENTITY", L"Identity", c->identity, sizeof(c->identity))) {
         /* %USERNAME%@localhost: reachable on this machine only until Identity is set */
         if (!GetUserNameW(user, &n)) lstrcpyW(user, L"user");
-        to_utf8(user, c->identity, sizeof(c->identity) - 16);
+        msgsc_utf8_copy(user, c->identity, sizeof(c->identity) - 16);
         strcat(c->identity, "@localhost");
         c->identity_default = 1;
     }

@@ -255,6 +255,11 @@ HRESULT msgsc_utf8_from_bstr(BSTR b, char **out, size_t *len)
     return S_OK;
 }
 
+void msgsc_utf8_copy(const WCHAR *w, char *out, size_t cap)
+{
+    if (!WideCharToMultiByte(CP_UTF8, 0, w, -1, out, (int)cap, NULL, NULL)) out[0] = 0;
+}
+
 BSTR msgsc_bstr_from_str(msc_str s)
 {
     int n;

@@ -99,6 +99,8 @@ HRESULT msgsc_result(HRESULT hr, REFIID iid);
  * unpaired surrogate); E_OUTOFMEMORY.  The UTF-8 buffer is the caller's to free(). */
 HRESULT msgsc_utf8_from_bstr(BSTR b, char **out, size_t *len);
 BSTR msgsc_bstr_from_str(msc_str s);          /* NULL when out of memory */
+/* A NUL-terminated wide string into a UTF-8 buffer of cap bytes; "" when it does not fit. */
+void msgsc_utf8_copy(const WCHAR *w, char *out, size_t cap);
 
 /* ---- connection points (connpt.c) ---------------------------------------------------------- */
 struct connpt {

@@ -131,8 +131,7 @@ int msc_guid_upper(msc_str s, char out[MSC_GUID_CHARS + 1])
     return 1;
 }
 
-/* A sign-in name may be written as its SIP address ("sip:bob@host", docs/sip-ua.md §4). */
-static msc_str without_sip(msc_str s)
+msc_str msc_sign_in_name(msc_str s)
 {
     if (s.n >= 4 && (s.p[0] | 0x20) == 's' && (s.p[1] | 0x20) == 'i' && (s.p[2] | 0x20) == 'p' && s.p[3] == ':') {
         s.p += 4;
@@ -143,8 +142,8 @@ static msc_str without_sip(msc_str s)
 
 int msc_same_user(msc_str a, msc_str b)
 {
-    a = without_sip(a);
-    b = without_sip(b);
+    a = msc_sign_in_name(a);
+    b = msc_sign_in_name(b);
     if (a.n != b.n)
         return 0;
     for (size_t i = 0; i < a.n; i++) {

@@ -1046,6 +1046,17 @@ static void test_configuration_from_registry(void **state)
     unregister_app(m, APP);
     IMsgrSessionManager_Release(m);
     pump(200);                                            /* the agent goes from the message loop */
+    /* a configuration that cannot work fails the creation, and leaves nothing behind */
+    reg_set(L"Address", L"not an address");
+    m = (IMsgrSessionManager *)0xdead;
+    assert_int_equal(CoCreateInstance(&CLSID_MsgrSessionManager, NULL, CLSCTX_INPROC_SERVER,
+                                      &IID_IMsgrSessionManager, (void **)&m), E_INVALIDARG);
+    assert_null(m);
+    reg_set(L"Address", L"127.0.0.9");
+    reg_set(L"Identity", L"no at sign");
+    assert_int_equal(CoCreateInstance(&CLSID_MsgrSessionManager, NULL, CLSCTX_INPROC_SERVER,
+                                      &IID_IMsgrSessionManager, (void **)&m), E_INVALIDARG);
+    pump(200);
     for (i = 0; i < ARRAYSIZE(names); i++)
         RegDeleteKeyValueW(HKEY_CURRENT_USER, L"Software\\msgsc", names[i]);
     SysFreeString(app);

@@ -2,8 +2,8 @@
  *
  * One call per session: the session's INVITE dialog.  The core's messages travel in SIP bodies
  * (the text/x-msmsgsinvite body, verbatim); which SIP request or response carries one depends on
- * where the dialog is (uac_send / uas_send).  A peer that sends no such body (SIPp, a softphone)
- * is understood by SIP semantics alone (synth()).
+ * where the dialog is (tp_send, end_call).  A peer that sends no such body (SIPp, a softphone)
+ * is understood by SIP semantics alone (carried()).
  *
  * Transactions (RFC 3261 §17) are `txn`s: client and server, INVITE and non-INVITE, found by
  * branch.  The 2xx to an INVITE is the dialog's business (§13.3.1.4, §13.2.2.4), so its
@@ -24,7 +24,6 @@
 #define UDP_LIMIT    1300      /* RFC 3261 §18.1.1: a larger request goes over TCP */
 #define MAX_CALLS    65536
 #define MAX_TXNS     65536
-#define MAX_PENDING  8
 #define NAME_MAX_B   (MSC_UTF8_BYTES(MSC_MAX_USER_CHARS) + 1)
 #define ALLOW        "INVITE, ACK, CANCEL, BYE, INFO, MESSAGE, OPTIONS"
 #define CTYPE        "text/x-msmsgsinvite; charset=UTF-8"
@@ -38,7 +37,7 @@ typedef struct tmr {
     tmr_kind kind;
 } tmr;
 
-typedef enum { TS_TRYING, TS_PROCEEDING, TS_COMPLETED, TS_CONFIRMED, TS_DONE } tstate;
+typedef enum { TS_TRYING, TS_PROCEEDING, TS_COMPLETED, TS_CONFIRMED } tstate;
 
 typedef struct call call;
 typedef struct txn {
@@ -86,14 +85,19 @@ struct call {
     uint32_t lcseq, rcseq;      /* ours; the peer's last (0: none yet) */
     msc_net_proto proto;
     /* In-dialog requests go one at a time, so that they arrive in order (RFC 3261 §12.2.2 has
-     * the receiver refuse an older CSeq): the one under way, and those waiting. */
+     * the receiver refuse an older CSeq), and only once the dialog is confirmed (a BYE only after
+     * the ACK, §15): the one under way, and those waiting. */
     txn *busy;
     outreq *oq, *oq_tail;
+    int bye;                    /* our BYE is sent or waiting */
     size_t ntxns;               /* transactions whose t->c is this call */
     txn *inv;                   /* the INVITE transaction while it lives */
     /* UAC */
     int provisional, final;
     int cancel;                 /* 1: wanted once a provisional arrives; 2: CANCEL sent */
+    char *cancel_body;          /* the core's cancel: the CANCEL's body, or the ACK's if a 2xx
+                                   crosses it */
+    size_t cancel_len;
     char *ack; size_t ack_len;  /* the ACK of the 2xx, sent again for each retransmitted 2xx */
     msc_net_proto ack_proto; msc_addr ack_dest;
     /* UAS */
@@ -102,10 +106,6 @@ struct call {
     char *ok; size_t ok_len;            /* our 2xx, retransmitted until the ACK */
     uint32_t ok_retx_ms;
     uint64_t ok_retx_at, ok_give_up_at, linger_at;
-    /* core messages waiting for the dialog to be confirmed */
-    size_t npending;
-    char *pending[MAX_PENDING];
-    size_t pending_len[MAX_PENDING];
 };
 
 struct msc_sip_ua {
@@ -144,7 +144,6 @@ struct msc_sip_ua {
     const char *in_buf;         /* the bytes ua->in was parsed from */
     size_t in_len;
     char wire[MSC_SIP_MAX_MSG + 1];
-    char body[MSC_BODY_MAX];
     msc_sip_ua_stats stats;
 };
 
@@ -308,7 +307,7 @@ static int uri_of_name(msc_str name, char *buf, size_t cap)
     const char *at;
     size_t i, len = 4;
     msc_sip_uri u;
-    if (has_prefix_ci(name, "sip:")) { name.p += 4; name.n -= 4; }
+    name = msc_sign_in_name(name);
     if (!name.n || memchr(name.p, 0, name.n) || !(at = memchr(name.p, '@', name.n)) || at == name.p) return 0;
     if (cap < 5) return 0;
     memcpy(buf, "sip:", 4);
@@ -471,24 +470,32 @@ static void txn_linger(msc_sip_ua *ua, txn *t, tstate st, uint32_t linger)
 
 static uint32_t unreliable(msc_net_proto p, uint32_t ms) { return p == MSC_NET_UDP ? ms : 0; }
 
-/* Send a new client transaction's request (in ua->wire) and start its timers. */
-static txn *client_send(msc_sip_ua *ua, call *c, msc_sip_method method, const char *branch,
+/* Its message was just sent: retransmit it from T1 over UDP (A, E, G) and give up after 64*T1
+ * (B, F, H). */
+static void txn_start(msc_sip_ua *ua, txn *t, tstate st)
+{
+    t->st = st;
+    t->retx_ms = unreliable(t->proto, ua->t1);
+    t->retx_at = t->retx_ms ? now(ua) + t->retx_ms : 0;
+    t->end_at = now(ua) + 64u * ua->t1;
+    txn_arm(ua, t);
+}
+
+/* Send a new client transaction's request (in ua->wire) and start its timers.  A CANCEL keeps
+ * its INVITE's Via, transport included. */
+static txn *client_send(msc_sip_ua *ua, call *c, msc_sip_method method, msc_str branch,
                         msc_net_proto proto, const msc_addr *dest, size_t len, const msc_msg *carried,
                         msc_hr *hr)
 {
     txn *t;
-    proto = fit_proto(ua, proto, len);
-    t = txn_new(ua, c, 1, method, msc_cstr(branch), proto, dest, ua->wire, len);
+    if (method != MSC_SIP_CANCEL) proto = fit_proto(ua, proto, len);
+    t = txn_new(ua, c, 1, method, branch, proto, dest, ua->wire, len);
     if (!t) { *hr = MSC_E_OUTOFMEMORY; return NULL; }
     if (carried && (t->carried = malloc(sizeof *carried))) *t->carried = *carried;
     *hr = xmit(ua, proto, dest, ua->wire, len);
     if (*hr != MSC_S_OK) { txn_free(ua, t); return NULL; }
     ua->stats.requests_out++;
-    t->st = TS_TRYING;
-    t->retx_ms = unreliable(proto, ua->t1);
-    t->retx_at = t->retx_ms ? now(ua) + t->retx_ms : 0;
-    t->end_at = now(ua) + 64u * ua->t1;                /* Timer B / F */
-    txn_arm(ua, t);
+    txn_start(ua, t, TS_TRYING);
     return t;
 }
 
@@ -535,10 +542,15 @@ static call *call_new(msc_sip_ua *ua, const char *sid, const char *call_id, int 
     return c;
 }
 
+static void drop_queue(call *c)
+{
+    while (c->oq) { outreq *o = c->oq; c->oq = o->next; free(o->carried); free(o); }
+    c->oq_tail = NULL;
+}
+
 static void call_free(msc_sip_ua *ua, call *c)
 {
     call **pp;
-    size_t i;
     txn *t;
     for (pp = &ua->by_sid[hash_str(c->sid) & HASH_MASK]; *pp != c; pp = &(*pp)->snext) ;
     *pp = c->snext;
@@ -548,10 +560,9 @@ static void call_free(msc_sip_ua *ua, call *c)
     if (c->next) c->next->prev = c->prev;
     if (c->ntxns)                       /* rare: a call freed under its own transactions */
         for (t = ua->txns; t; t = t->next) if (t->c == c) t->c = NULL;
-    while (c->oq) { outreq *o = c->oq; c->oq = o->next; free(o->carried); free(o); }
+    drop_queue(c);
     tmr_set(ua, &c->t, 0);
-    for (i = 0; i < c->npending; i++) free(c->pending[i]);
-    free(c->ack); free(c->ireq); free(c->ok);
+    free(c->ack); free(c->ireq); free(c->ok); free(c->cancel_body);
     free(c);
     ua->ncalls--;
 }
@@ -561,9 +572,11 @@ static void call_arm(msc_sip_ua *ua, call *c)
     tmr_set(ua, &c->t, earliest(earliest(c->ok_retx_at, c->ok_give_up_at), c->linger_at));
 }
 
-/* The dialog is over: keep the call a while to answer retransmissions, then forget it. */
+/* The dialog is over: keep the call a while to answer retransmissions, then forget it.  What
+ * still waited to be sent in it is moot. */
 static void call_end(msc_sip_ua *ua, call *c)
 {
+    drop_queue(c);
     c->st = CS_ENDED;
     c->ok_retx_at = c->ok_give_up_at = 0;
     if (!c->linger_at) c->linger_at = now(ua) + 64u * ua->t1;
@@ -605,9 +618,10 @@ static size_t in_dialog(msc_sip_ua *ua, call *c, const char *method, uint32_t cs
     return finish(ua, &b, body, blen);
 }
 
-/* An in-dialog request that is a transaction (BYE, INFO). */
-static msc_hr dialog_request(msc_sip_ua *ua, call *c, msc_sip_method method, const char *body, size_t blen,
-                             const msc_msg *carried)
+/* Send an in-dialog request that is a transaction (BYE, INFO) now.  Sending the BYE ends the
+ * dialog. */
+static msc_hr dialog_send(msc_sip_ua *ua, call *c, msc_sip_method method, const char *body, size_t blen,
+                          const msc_msg *carried)
 {
     char branch[MSC_SIP_BRANCH_LEN + 1];
     msc_net_proto proto;
@@ -615,42 +629,56 @@ static msc_hr dialog_request(msc_sip_ua *ua, call *c, msc_sip_method method, con
     msc_hr hr;
     size_t len;
     txn *t;
-    if (c->busy) {                              /* after the one under way */
-        outreq *o = malloc(sizeof(*o) + blen);
-        if (!o) return MSC_E_OUTOFMEMORY;
-        o->next = NULL;
-        o->method = method;
-        o->blen = blen;
-        if (blen) memcpy(o->body, body, blen);
-        o->carried = NULL;
-        if (carried && (o->carried = malloc(sizeof(*carried)))) *o->carried = *carried;
-        if (c->oq_tail) c->oq_tail->next = o; else c->oq = o;
-        c->oq_tail = o;
-        return MSC_S_OK;
-    }
     msc_sip_new_branch(branch, sizeof branch, rnd, ua);
     len = in_dialog(ua, c, msc_sip_method_name(method), 0, branch, body, blen, &proto, &dest);
     if (!len) return MSC_SR_SESSION_PROTOCOL_ERROR;
-    t = client_send(ua, c, method, branch, proto, &dest, len, carried, &hr);
+    t = client_send(ua, c, method, msc_cstr(branch), proto, &dest, len, carried, &hr);
     if (t) c->busy = t;
+    if (method == MSC_SIP_BYE) call_end(ua, c);
     return hr;
 }
 
-/* The in-dialog request under way completed (answered, timed out or failed): the next one. */
-static void dialog_next(msc_sip_ua *ua, txn *t)
+/* An in-dialog request: sent now, or queued behind the one under way or until the dialog is
+ * confirmed. */
+static msc_hr dialog_request(msc_sip_ua *ua, call *c, msc_sip_method method, const char *body, size_t blen,
+                             const msc_msg *carried)
 {
-    call *c = t->c;
     outreq *o;
-    if (!c || c->busy != t) return;
-    c->busy = NULL;
-    while (!c->busy && (o = c->oq) != NULL) {
+    if (method == MSC_SIP_BYE) c->bye = 1;
+    if (!c->busy && c->st != CS_AWAIT_ACK) return dialog_send(ua, c, method, body, blen, carried);
+    if (!(o = malloc(sizeof(*o) + blen))) return MSC_E_OUTOFMEMORY;
+    o->next = NULL;
+    o->method = method;
+    o->blen = blen;
+    if (blen) memcpy(o->body, body, blen);
+    o->carried = NULL;
+    if (carried && (o->carried = malloc(sizeof(*carried)))) *o->carried = *carried;
+    if (c->oq_tail) c->oq_tail->next = o; else c->oq = o;
+    c->oq_tail = o;
+    return MSC_S_OK;
+}
+
+/* Send what waits, as far as the dialog lets: after a request completed (answered, timed out,
+ * failed) or once the dialog is confirmed. */
+static void dialog_flush(msc_sip_ua *ua, call *c)
+{
+    outreq *o;
+    while (!c->busy && c->st != CS_AWAIT_ACK && (o = c->oq) != NULL) {
         c->oq = o->next;
         if (!c->oq) c->oq_tail = NULL;
-        if (dialog_request(ua, c, o->method, o->body, o->blen, o->carried) != MSC_S_OK && o->carried && ua->mgr)
+        if (dialog_send(ua, c, o->method, o->body, o->blen, o->carried) != MSC_S_OK && o->carried && ua->mgr)
             msc_manager_send_failed(ua->mgr, o->carried, MSC_SR_CONNECTION_FAILURE);
         free(o->carried);
         free(o);
     }
+}
+
+/* The request under way, t, completed. */
+static void dialog_next(msc_sip_ua *ua, txn *t)
+{
+    if (!t->c || t->c->busy != t) return;
+    t->c->busy = NULL;
+    dialog_flush(ua, t->c);
 }
 
 /* The ACK of a 2xx: its own transaction-less request, kept to answer retransmitted 2xx. */
@@ -750,6 +778,18 @@ static void report_failure(msc_sip_ua *ua, txn *t, msc_hr hr)
 }
 
 /* ---- core -> SIP ------------------------------------------------------------------------------- */
+/* Where a new request to ruri goes: the proxy when there is one (MSC_SR_CONNECTION_FAILURE when
+ * it cannot be resolved), else ruri's host (MSC_MSGR_E_NOT_LOGGED_ON: nobody to sign in there). */
+static msc_hr first_hop(msc_sip_ua *ua, const char *ruri, msc_net_proto *proto, msc_addr *dest)
+{
+    if (ua->has_proxy) {
+        *proto = ua->transport;
+        return ua->io.resolve(ua->io.ctx, msc_cstr(ua->proxy_host), ua->proxy_port, dest) == MSC_S_OK
+             ? MSC_S_OK : MSC_SR_CONNECTION_FAILURE;
+    }
+    return uri_dest(ua, msc_cstr(ruri), proto, dest) == MSC_S_OK ? MSC_S_OK : MSC_MSGR_E_NOT_LOGGED_ON;
+}
+
 static msc_hr send_invite(msc_sip_ua *ua, const msc_msg *msg, const char *body, size_t blen)
 {
     char ruri[URI_MAX], call_id[MSC_SIP_CALL_ID_RANDOM_LEN + 70], branch[MSC_SIP_BRANCH_LEN + 1];
@@ -762,13 +802,7 @@ static msc_hr send_invite(msc_sip_ua *ua, const msc_msg *msg, const char *body, 
     txn *t;
 
     if (!uri_of_name(msc_cstr(msg->to), ruri, sizeof ruri)) return MSC_MSGR_E_NOT_LOGGED_ON;
-    if (ua->has_proxy) {
-        proto = ua->transport;
-        hr = ua->io.resolve(ua->io.ctx, msc_cstr(ua->proxy_host), ua->proxy_port, &dest);
-        if (hr != MSC_S_OK) return MSC_SR_CONNECTION_FAILURE;
-    } else if (uri_dest(ua, msc_cstr(ruri), &proto, &dest) != MSC_S_OK) {
-        return MSC_MSGR_E_NOT_LOGGED_ON;          /* no such host: nobody to sign in there */
-    }
+    if ((hr = first_hop(ua, ruri, &proto, &dest)) != MSC_S_OK) return hr;
     msc_sip_new_call_id(call_id, sizeof call_id, msc_cstr(ua->host), rnd, ua);
     if (!(c = call_new(ua, msg->session_id, call_id, 1))) return MSC_E_OUTOFMEMORY;
     copy(c->peer, sizeof c->peer, msc_cstr(msg->to));
@@ -791,7 +825,7 @@ static msc_hr send_invite(msc_sip_ua *ua, const msc_msg *msg, const char *body, 
     add(&b, "User-Agent", UA_NAME);
     len = finish(ua, &b, body, blen);
     if (!len) { call_free(ua, c); return MSC_SR_INVITATION_SEND_FAILURE; }
-    t = client_send(ua, c, MSC_SIP_INVITE, branch, proto, &dest, len, msg, &hr);
+    t = client_send(ua, c, MSC_SIP_INVITE, msc_cstr(branch), proto, &dest, len, msg, &hr);
     if (!t) { call_free(ua, c); return hr == MSC_E_OUTOFMEMORY ? hr : MSC_SR_INVITATION_SEND_FAILURE; }
     c->inv = t;
     c->proto = t->proto;
@@ -807,7 +841,6 @@ static void send_cancel(msc_sip_ua *ua, call *c, const char *body, size_t blen)
     bld b;
     size_t i, len;
     msc_hr hr;
-    txn *t;
     if (!c->inv || msc_sip_parse(c->inv->out, c->inv->out_len, MSC_SIP_DATAGRAM, ua->req, &err)) return;
     b.m = ua->out;
     b.err = msc_sip_init_request(ua->out, msc_cstr("CANCEL"), ua->req->ruri.raw) != 0;
@@ -829,16 +862,9 @@ static void send_cancel(msc_sip_ua *ua, call *c, const char *body, size_t blen)
     }
     add(&b, "User-Agent", UA_NAME);
     len = finish(ua, &b, body, blen);
-    if (!len) return;
-    t = txn_new(ua, c, 1, MSC_SIP_CANCEL, ua->req->via[0].branch, c->inv->proto, &c->inv->dest, ua->wire, len);
-    if (!t) return;
-    hr = xmit(ua, t->proto, &t->dest, ua->wire, len);
-    (void)hr;
-    ua->stats.requests_out++;
-    t->retx_ms = unreliable(t->proto, ua->t1);
-    t->retx_at = t->retx_ms ? now(ua) + t->retx_ms : 0;
-    t->end_at = now(ua) + 64u * ua->t1;
-    txn_arm(ua, t);
+    if (!len || !client_send(ua, c, MSC_SIP_CANCEL, ua->req->via[0].branch, c->inv->proto, &c->inv->dest, len,
+                             NULL, &hr))
+        return;
     c->cancel = 2;
     /* no final answer 64*T1 after the CANCEL: the INVITE counts as cancelled (§9.1) */
     c->inv->end_at = now(ua) + 64u * ua->t1;
@@ -847,41 +873,31 @@ static void send_cancel(msc_sip_ua *ua, call *c, const char *body, size_t blen)
     txn_arm(ua, c->inv);
 }
 
-static void queue_pending(call *c, const char *body, size_t blen)
+/* Our final answer to the INVITE (a non-2xx), stored to answer its retransmissions, which Timer G
+ * repeats until the ACK and H gives up on. */
+static void uas_final(msc_sip_ua *ua, call *c, int status, const char *body, size_t blen)
 {
-    if (c->npending < MAX_PENDING && (c->pending[c->npending] = dup_bytes(body, blen)))
-        c->pending_len[c->npending++] = blen;
-}
-
-/* The dialog became confirmed: send what waited for it (an end goes as BYE, context as INFO). */
-static void flush_pending(msc_sip_ua *ua, call *c)
-{
-    size_t i, n = c->npending;
-    c->npending = 0;
-    for (i = 0; i < n; i++) {
-        msc_msg m;
-        if (msc_body_decode(c->pending[i], c->pending_len[i], &m) == MSC_S_OK) {
-            if (m.verb == MSC_VERB_CONTEXT) {
-                copy(m.to, sizeof m.to, msc_cstr(c->peer));
-                dialog_request(ua, c, MSC_SIP_INFO, c->pending[i], c->pending_len[i], &m);
-            } else if (c->st != CS_ENDED) {
-                dialog_request(ua, c, MSC_SIP_BYE, c->pending[i], c->pending_len[i], NULL);
-                call_end(ua, c);
-            }
-        }
-        free(c->pending[i]);
+    size_t len;
+    char *out;
+    if (msc_sip_parse(c->ireq, c->ireq_len, MSC_SIP_DATAGRAM, ua->req, &(msc_sip_error){0})) return;
+    len = respond(ua, ua->req, status, c->ltag, c->src_proto, &c->src, body, blen);
+    if (len && (out = dup_bytes(ua->wire, len))) {
+        free(c->inv->out);
+        c->inv->out = out;
+        c->inv->out_len = len;
     }
+    txn_start(ua, c->inv, TS_COMPLETED);
+    call_end(ua, c);
 }
 
 /* An end the core asked for: CANCEL/BYE verbs, by where the dialog is. */
 static void end_call(msc_sip_ua *ua, call *c, const msc_msg *msg, const char *body, size_t blen)
 {
-    if (c->st == CS_ENDED) return;
+    if (c->st == CS_ENDED || c->bye) return;
     if (c->uac) {
         if (!c->final) {                              /* still inviting */
-            if (c->cancel) return;
-            /* kept: if a 2xx crosses the CANCEL, the ACK carries it (on_invite_response) */
-            queue_pending(c, body, blen);
+            if (c->cancel || !(c->cancel_body = dup_bytes(body, blen))) return;
+            c->cancel_len = blen;                     /* the ACK's, if a 2xx crosses the CANCEL */
             c->cancel = 1;
             if (c->provisional) send_cancel(ua, c, body, blen);
             return;
@@ -889,34 +905,17 @@ static void end_call(msc_sip_ua *ua, call *c, const msc_msg *msg, const char *bo
         if (c->final >= 300) return;
         if (c->st == CS_AWAIT_ACK) {                  /* the 2xx not ACKed yet: the ACK carries it */
             send_ack(ua, c, body, blen);
-            dialog_request(ua, c, MSC_SIP_BYE, NULL, 0, NULL);
-        } else {
-            dialog_request(ua, c, MSC_SIP_BYE, body, blen, NULL);
+            body = NULL;
+            blen = 0;
         }
-        call_end(ua, c);
+        dialog_request(ua, c, MSC_SIP_BYE, body, blen, NULL);
         return;
     }
     if (c->st == CS_EARLY && c->inv && c->inv->st == TS_PROCEEDING) {   /* a final non-2xx */
         static const int status[] = { 480, 603, 488, 408, 480, 500 };
-        int st = msg->code <= MSC_CANCEL_FAIL ? status[msg->code] : 480;
-        size_t len;
-        if (msc_sip_parse(c->ireq, c->ireq_len, MSC_SIP_DATAGRAM, ua->req, &(msc_sip_error){0})) return;
-        len = respond(ua, ua->req, st, c->ltag, c->src_proto, &c->src, body, blen);
-        if (!len) return;
-        free(c->inv->out);
-        c->inv->out = dup_bytes(ua->wire, len);
-        c->inv->out_len = c->inv->out ? len : 0;
-        c->inv->st = TS_COMPLETED;
-        c->inv->retx_ms = unreliable(c->src_proto, ua->t1);           /* Timer G */
-        c->inv->retx_at = c->inv->retx_ms ? now(ua) + c->inv->retx_ms : 0;
-        c->inv->end_at = now(ua) + 64u * ua->t1;                      /* Timer H */
-        txn_arm(ua, c->inv);
-        call_end(ua, c);
-    } else if (c->st == CS_AWAIT_ACK) {
-        queue_pending(c, body, blen);                 /* BYE only after the ACK (§15) */
-    } else if (c->st == CS_CONFIRMED) {
-        dialog_request(ua, c, MSC_SIP_BYE, body, blen, NULL);
-        call_end(ua, c);
+        uas_final(ua, c, msg->code <= MSC_CANCEL_FAIL ? status[msg->code] : 480, body, blen);
+    } else if (c->st == CS_AWAIT_ACK || c->st == CS_CONFIRMED) {
+        dialog_request(ua, c, MSC_SIP_BYE, body, blen, NULL);   /* after the ACK (§15) */
     }
 }
 
@@ -948,13 +947,7 @@ static msc_hr send_message(msc_sip_ua *ua, const msc_msg *msg, const char *body,
     bld b;
     size_t len;
     if (!uri_of_name(msc_cstr(msg->to), ruri, sizeof ruri)) return MSC_E_INVALIDARG;
-    if (ua->has_proxy) {
-        proto = ua->transport;
-        if (ua->io.resolve(ua->io.ctx, msc_cstr(ua->proxy_host), ua->proxy_port, &dest) != MSC_S_OK)
-            return MSC_SR_CONNECTION_FAILURE;
-    } else if (uri_dest(ua, msc_cstr(ruri), &proto, &dest) != MSC_S_OK) {
-        return MSC_SR_CONNECTION_FAILURE;
-    }
+    if ((hr = first_hop(ua, ruri, &proto, &dest)) != MSC_S_OK) return hr;
     msc_sip_new_call_id(call_id, sizeof call_id, msc_cstr(ua->host), rnd, ua);
     msc_sip_new_branch(branch, sizeof branch, rnd, ua);
     msc_sip_new_tag(tag, sizeof tag, rnd, ua);
@@ -966,18 +959,17 @@ static msc_hr send_message(msc_sip_ua *ua, const msc_msg *msg, const char *body,
     add(&b, "User-Agent", UA_NAME);
     len = finish(ua, &b, body, blen);
     if (!len) return MSC_E_INVALIDARG;
-    client_send(ua, NULL, MSC_SIP_MESSAGE, branch, proto, &dest, len, msg, &hr);
+    client_send(ua, NULL, MSC_SIP_MESSAGE, msc_cstr(branch), proto, &dest, len, msg, &hr);
     return hr;
 }
 
 static msc_hr tp_send(void *ctx, const msc_msg *msg)
 {
     msc_sip_ua *ua = ctx;
-    size_t blen = msc_body_encode(msg, ua->body, sizeof ua->body);
     char body[MSC_BODY_MAX];
+    size_t blen = msc_body_encode(msg, body, sizeof body);
     call *c;
     if (!blen) return MSC_E_INVALIDARG;
-    memcpy(body, ua->body, blen);           /* ua->body may be reused below */
     c = call_by_sid(ua, msg->session_id);
     if (msg->verb == MSC_VERB_INVITE) return c ? MSC_E_FAIL : send_invite(ua, msg, body, blen);
     if (!c) return send_message(ua, msg, body, blen);
@@ -986,15 +978,15 @@ static msc_hr tp_send(void *ctx, const msc_msg *msg)
         if (!c->uac) uas_accept(ua, c, body, blen);
         return MSC_S_OK;
     case MSC_VERB_ACK:
-        if (c->uac && c->st == CS_AWAIT_ACK) { send_ack(ua, c, body, blen); flush_pending(ua, c); }
+        if (c->uac && c->st == CS_AWAIT_ACK) { send_ack(ua, c, body, blen); dialog_flush(ua, c); }
         return MSC_S_OK;
     case MSC_VERB_CANCEL:
     case MSC_VERB_BYE:
         end_call(ua, c, msg, body, blen);
         return MSC_S_OK;
     case MSC_VERB_CONTEXT:
-        if (c->st == CS_CONFIRMED) return dialog_request(ua, c, MSC_SIP_INFO, body, blen, msg);
-        if (c->st == CS_AWAIT_ACK) { queue_pending(c, body, blen); return MSC_S_OK; }
+        if (c->st == CS_CONFIRMED || c->st == CS_AWAIT_ACK)
+            return dialog_request(ua, c, MSC_SIP_INFO, body, blen, msg);
         return send_message(ua, msg, body, blen);
     default:
         return MSC_E_INVALIDARG;
@@ -1090,9 +1082,9 @@ static void on_ack(msc_sip_ua *ua)
     c->st = CS_CONFIRMED;
     c->ok_retx_at = c->ok_give_up_at = 0;
     call_arm(ua, c);
-    if (carried(ua, m, c, c->npending ? MSC_VERB_NONE : MSC_VERB_ACK, MSC_CANCEL_NONE, &msg))
+    if (carried(ua, m, c, MSC_VERB_ACK, MSC_CANCEL_NONE, &msg))
         deliver(ua, &msg, c->peer);
-    if ((c = call_by_dialog(ua, m))) flush_pending(ua, c);
+    if ((c = call_by_dialog(ua, m))) dialog_flush(ua, c);
 }
 
 /* The core's cancel from a CANCEL's "Reason: X-Msmsgs;code=..;hr=..;data=.." (send_cancel). */
@@ -1135,17 +1127,7 @@ static void on_cancel(msc_sip_ua *ua, msc_net_proto proto, const msc_addr *from)
         msc_msg_init(&msg, MSC_VERB_CANCEL, msc_cstr(c->sid));
         msg.code = MSC_CANCEL_OUTBANDCANCEL;
     }
-    if (!msc_sip_parse(c->ireq, c->ireq_len, MSC_SIP_DATAGRAM, ua->req, &(msc_sip_error){0})) {
-        size_t len = respond(ua, ua->req, 487, c->ltag, c->src_proto, &c->src, NULL, 0);
-        char *copy_out = len ? dup_bytes(ua->wire, len) : NULL;
-        if (copy_out) { free(t->out); t->out = copy_out; t->out_len = len; }
-        t->st = TS_COMPLETED;
-        t->retx_ms = unreliable(c->src_proto, ua->t1);
-        t->retx_at = t->retx_ms ? now(ua) + t->retx_ms : 0;
-        t->end_at = now(ua) + 64u * ua->t1;
-        txn_arm(ua, t);
-    }
-    call_end(ua, c);
+    uas_final(ua, c, 487, NULL, 0);
     deliver(ua, &msg, c->peer);
 }
 
@@ -1194,7 +1176,7 @@ static void on_in_dialog(msc_sip_ua *ua, msc_net_proto proto, const msc_addr *fr
         msc_msg_init(&ack, MSC_VERB_ACK, msc_cstr(c->sid));
         deliver(ua, &ack, c->peer);
         if (!(c = call_by_dialog(ua, m))) return;
-        flush_pending(ua, c);
+        dialog_flush(ua, c);
     }
     if (!carried(ua, m, c, MSC_VERB_NONE, MSC_CANCEL_NONE, &msg)) { answer(ua, m, 400, proto, from, NULL); return; }
     answer(ua, m, 200, proto, from, NULL);
@@ -1271,7 +1253,7 @@ static void on_invite_response(msc_sip_ua *ua, txn *t)
         if (c && st > 100) {
             c->provisional = 1;
             if (!c->rtag[0] && m->to.tag.n) copy(c->rtag, sizeof c->rtag, m->to.tag);
-            if (c->cancel == 1 && c->npending) send_cancel(ua, c, c->pending[0], c->pending_len[0]);
+            if (c->cancel == 1) send_cancel(ua, c, c->cancel_body, c->cancel_len);
         }
         return;
     }
@@ -1284,13 +1266,8 @@ static void on_invite_response(msc_sip_ua *ua, txn *t)
         if (!c->target[0]) strcpy(c->target, c->ruri);
         c->st = CS_AWAIT_ACK;
         if (c->cancel) {                                /* the core gave up meanwhile */
-            size_t blen = c->npending ? c->pending_len[0] : 0;
-            char *body = c->npending ? c->pending[0] : NULL;
-            send_ack(ua, c, body, blen);
+            send_ack(ua, c, c->cancel_body, c->cancel_len);
             dialog_request(ua, c, MSC_SIP_BYE, NULL, 0, NULL);
-            call_end(ua, c);
-            for (size_t i = 0; i < c->npending; i++) free(c->pending[i]);
-            c->npending = 0;
             return;
         }
         if (!carried(ua, m, c, MSC_VERB_ACCEPT, MSC_CANCEL_NONE, &msg)) {
@@ -1410,22 +1387,14 @@ static int auth_retry(msc_sip_ua *ua, txn *t)
     len = finish(ua, &b, r->body.p, r->body.n);       /* our bodies are all CTYPE */
     if (!len) return 0;
     if (t->method == MSC_SIP_REGISTER) ua->reg_cseq = r->cseq + 1;
-    nt = txn_new(ua, t->c, 1, t->method, msc_cstr(branch), t->proto, &t->dest, ua->wire, len);
-    if (!nt) return 0;
+    if (!(nt = client_send(ua, t->c, t->method, msc_cstr(branch), t->proto, &t->dest, len, t->carried, &hr)))
+        return 0;
     nt->auth_tries = t->auth_tries + 1;
-    nt->carried = t->carried;
+    free(t->carried);
     t->carried = NULL;
-    hr = xmit(ua, nt->proto, &nt->dest, ua->wire, len);
-    ua->stats.requests_out++;
-    nt->st = TS_TRYING;
-    nt->retx_ms = unreliable(nt->proto, ua->t1);
-    nt->retx_at = nt->retx_ms ? now(ua) + nt->retx_ms : 0;
-    nt->end_at = now(ua) + 64u * ua->t1;
-    txn_arm(ua, nt);
     if (t->c && t->c->inv == t) { t->c->inv = nt; t->c->lcseq = r->cseq + 1; }
     if (t->c && t->c->busy == t) { t->c->busy = nt; t->c->lcseq = r->cseq + 1; }   /* the queue waits on it */
     txn_linger(ua, t, TS_COMPLETED, unreliable(t->proto, 32000));
-    (void)hr;
     return 1;
 }
 
@@ -1433,27 +1402,28 @@ static int auth_retry(msc_sip_ua *ua, txn *t)
 static void reg_send(msc_sip_ua *ua, uint32_t expires)
 {
     char ruri[300], branch[MSC_SIP_BRANCH_LEN + 1];
+    msc_net_proto proto;
     msc_addr dest;
     msc_hr hr;
     bld b;
     size_t len;
-    if (ua->io.resolve(ua->io.ctx, msc_cstr(ua->proxy_host), ua->proxy_port, &dest) != MSC_S_OK) {
+    snprintf(ruri, sizeof ruri, "sip:%s", ua->domain);
+    if (first_hop(ua, ruri, &proto, &dest) != MSC_S_OK) {    /* the proxy: we register only with one */
         reg_done(ua, MSC_SR_CONNECTION_FAILURE, 30);
         return;
     }
-    snprintf(ruri, sizeof ruri, "sip:%s", ua->domain);
     msc_sip_new_branch(branch, sizeof branch, rnd, ua);
-    start_request(ua, &b, "REGISTER", ruri, ua->transport, branch);
+    start_request(ua, &b, "REGISTER", ruri, proto, branch);
     add(&b, "From", "<%s>;tag=%s", ua->my_uri, ua->reg_tag);
     add(&b, "To", "<%s>", ua->my_uri);
     add(&b, "Call-ID", "%s", ua->reg_call_id);
     add(&b, "CSeq", "%u REGISTER", ++ua->reg_cseq);
-    add_contact(ua, &b, ua->transport);
+    add_contact(ua, &b, proto);
     add(&b, "Expires", "%u", expires);
     add(&b, "User-Agent", UA_NAME);
     len = finish(ua, &b, NULL, 0);
     if (!len) return;
-    if (client_send(ua, NULL, MSC_SIP_REGISTER, branch, ua->transport, &dest, len, NULL, &hr)) {
+    if (client_send(ua, NULL, MSC_SIP_REGISTER, msc_cstr(branch), proto, &dest, len, NULL, &hr)) {
         if (expires) ua->reg_state = ua->reg_state == 2 ? 2 : 1;
     } else if (expires) {
         reg_done(ua, MSC_SR_CONNECTION_FAILURE, 30);
@@ -1494,9 +1464,7 @@ static void txn_timer(msc_sip_ua *ua, txn *t, uint64_t at)
                 report_failure(ua, t, MSC_SR_INVITATION_SEND_FAILURE);
                 dialog_next(ua, t);
             }
-        } else if (t->st == TS_COMPLETED && !t->client && t->method == MSC_SIP_INVITE && t->c) {
-            /* Timer H: our final answer was never ACKed; the session is over anyway */
-        }
+        }       /* else D, H (our final answer never ACKed: the session is over anyway), I, J, K */
         txn_free(ua, t);
         return;
     }
@@ -1519,9 +1487,8 @@ static void call_timer(msc_sip_ua *ua, call *c, uint64_t at)
         copy(m.to, sizeof m.to, msc_cstr(c->peer));
         c->st = CS_CONFIRMED;
         c->ok_retx_at = c->ok_give_up_at = 0;
-        if (c->npending) flush_pending(ua, c);         /* the core's goodbye, waiting for the ACK */
-        else dialog_request(ua, c, MSC_SIP_BYE, NULL, 0, NULL);
-        call_end(ua, c);
+        dialog_flush(ua, c);                           /* the core's goodbye, if it waits */
+        if (!c->bye) dialog_request(ua, c, MSC_SIP_BYE, NULL, 0, NULL);
         if (ua->mgr) msc_manager_send_failed(ua->mgr, &m, MSC_SR_CONNECTION_FAILURE);
         return;
     }
@@ -1619,8 +1586,7 @@ msc_hr msc_sip_ua_create(const msc_sip_ua_config *cfg, const msc_sip_ua_io *io, 
     if (!ua->in || !ua->req || !ua->out) { msc_sip_ua_destroy(ua); return MSC_E_OUTOFMEMORY; }
     ua->io = *io;
     ua->reg_t.kind = TMR_REG;
-    id = cfg->identity;
-    if (has_prefix_ci(id, "sip:")) { id.p += 4; id.n -= 4; }
+    id = msc_sign_in_name(cfg->identity);
     if (!copy(ua->identity, sizeof ua->identity, id) || !uri_of_name(id, ua->my_uri, sizeof ua->my_uri)
         || msc_sip_uri_parse(msc_cstr(ua->my_uri), &u) || !copy(ua->my_user, sizeof ua->my_user, u.user)
         || !copy(ua->domain, sizeof ua->domain, u.host)
