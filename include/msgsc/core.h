@@ -146,6 +146,9 @@ void msc_manager_tick(msc_manager *m);
 /* 1 and *at = the earliest deadline when a timer is armed, else 0. */
 int msc_manager_next_deadline(const msc_manager *m, uint64_t *at);
 
+/* End every live session here only (msc_session_abandon): the transport is gone. */
+void msc_manager_abandon_all(msc_manager *m, msc_hr why);
+
 const msc_config *msc_manager_config(const msc_manager *m);
 size_t msc_manager_session_count(const msc_manager *m);   /* live and lingering */
 
@@ -179,6 +182,10 @@ msc_hr msc_session_accept(msc_session *s, msc_str app_data);
 msc_hr msc_session_decline(msc_session *s, msc_str app_data);
 msc_hr msc_session_cancel(msc_session *s, msc_hr reason, msc_str app_data);
 msc_hr msc_session_send_context_data(msc_session *s, msc_str data);
+/* End a live session locally, telling the peer nothing: OnStateChanged(TERMINATED), then
+ * OnTermination(why).  For a transport that lost the way to the peer, or a session another
+ * process took over.  SR_SESSION_STATE_INVALID when it has already ended (or was never sent). */
+msc_hr msc_session_abandon(msc_session *s, msc_hr why);
 
 /* 1 when the braced GUID string is well formed (hex digits of either case). */
 int msc_guid_valid(msc_str s);

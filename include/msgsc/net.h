@@ -83,7 +83,8 @@ typedef enum msc_net_kind {
     MSC_NET_RECEIVED = 1,   /* a datagram, or one whole message framed from a TCP stream by
                                msc_sip_frame (a stream that cannot be framed is closed; an
                                RFC 5626 CRLFCRLF ping is answered with a CRLF pong) */
-    MSC_NET_SEND_FAILED     /* data is the message that could not be sent to peer */
+    MSC_NET_SEND_FAILED,    /* data is the message that could not be sent to peer */
+    MSC_NET_CLOSED          /* the TCP connection with peer, once up, closed (len 0) */
 } msc_net_kind;
 
 typedef struct msc_net_item {

@@ -57,6 +57,8 @@ void msc_sip_ua_destroy(msc_sip_ua *ua);
 /* The transport ops to hand to msc_manager_create, and the manager that receives. */
 const msc_transport *msc_sip_ua_transport(msc_sip_ua *ua);
 void msc_sip_ua_bind(msc_sip_ua *ua, msc_manager *m);
+/* Or any other receiver (the per-user agent's router); NULL detaches. */
+void msc_sip_ua_set_sink(msc_sip_ua *ua, const msc_sink *sink);
 
 /* Bytes that arrived: one datagram or one framed stream message. */
 void msc_sip_ua_input(msc_sip_ua *ua, msc_net_proto proto, const msc_addr *from,

@@ -79,6 +79,16 @@ typedef struct msc_transport {
     /* Whether user is signed in and reachable.  NULL: unknown. */
     msc_presence (*presence)(void *ctx, msc_str user);
 } msc_transport;
+/* Where a transport delivers: a manager (msc_manager_sink), or a router that passes messages on
+ * to managers in other processes (the per-user agent, router.h).  Called on the owner thread. */
+typedef struct msc_sink {
+    void *ctx;
+    void (*receive)(void *ctx, const msc_msg *msg);
+    void (*send_failed)(void *ctx, const msc_msg *msg, msc_hr hr);
+} msc_sink;
+/* The sink that feeds m (msc_manager_receive, msc_manager_send_failed); all NULL for NULL. */
+msc_sink msc_manager_sink(msc_manager *m);
+
 /* Sign-in names: a transport hands the core each user's canonical sign-in name (msg->from,
  * local_identity) and maps it to its own addresses itself.  The core compares names ASCII
  * case-insensitively. */

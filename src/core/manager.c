@@ -417,6 +417,20 @@ void msc_manager_receive(msc_manager *m, const msc_msg *msg)
     msc__leave(m);
 }
 
+static void sink_receive(void *ctx, const msc_msg *msg) { msc_manager_receive(ctx, msg); }
+static void sink_send_failed(void *ctx, const msc_msg *msg, msc_hr hr) { msc_manager_send_failed(ctx, msg, hr); }
+
+msc_sink msc_manager_sink(msc_manager *m)
+{
+    msc_sink k = { NULL, NULL, NULL };
+    if (m) {
+        k.ctx = m;
+        k.receive = sink_receive;
+        k.send_failed = sink_send_failed;
+    }
+    return k;
+}
+
 void msc_manager_send_failed(msc_manager *m, const msc_msg *msg, msc_hr hr)
 {
     msc_session *s;
@@ -443,6 +457,19 @@ void msc_manager_tick(msc_manager *m)
         if (kind == MSC_TIMER_LINGER) table_remove(m, s);
         else msc__session_timer_fired(s, kind);
         msc_session_unref(s);
+    }
+    msc__leave(m);
+}
+
+void msc_manager_abandon_all(msc_manager *m, msc_hr why)
+{
+    msc_session *s, *next;
+
+    if (!m || m->doomed) return;
+    msc__enter(m);
+    for (s = m->all; s; s = next) {
+        next = s->all_next;          /* ending never unlinks: only the last reference does */
+        msc_session_abandon(s, why);
     }
     msc__leave(m);
 }

@@ -645,6 +645,23 @@ void msc__session_send_failed(msc_session *s, const msc_msg *msg, msc_hr why)
     set_state(s, r.next, end, MSC_STR_EMPTY, NULL);
 }
 
+/* The session ends here only, with OnTermination(why): the way to the peer is gone (the agent
+ * process died), or another application took the invitation over (the agent said so). */
+msc_hr msc_session_abandon(msc_session *s, msc_hr why)
+{
+    msc_manager *m;
+    msc_rule r;
+
+    if (!s) return MSC_E_POINTER;
+    if (!(m = s->mgr)) return MSC_SR_SESSION_STATE_INVALID;
+    r = msc_table_lookup(s->state, s->role, MSC_A_FAILURE);
+    if (r.verdict != MSC_ALLOW) return MSC_SR_SESSION_STATE_INVALID;
+    msc__enter(m);
+    set_state(s, r.next, why, MSC_STR_EMPTY, NULL);
+    msc__leave(m);
+    return MSC_S_OK;
+}
+
 /* The manager is going away: tell the peer of a live session, end it without events. */
 void msc__session_detach(msc_session *s)
 {

@@ -86,6 +86,7 @@ static const struct cell table[MSC_ROLE_COUNT][MSC_STATE_COUNT][MSC_ACTION_COUNT
             [MSC_A_RX_TIMEOUT] = GO(MSC_SS_TERMINATED),
             [MSC_A_RX_BYE] = GO(MSC_SS_TERMINATED),
             [MSC_A_LIFETIME_EXPIRED] = GO(MSC_SS_TERMINATED),
+            [MSC_A_FAILURE] = GO(MSC_SS_TERMINATED),
         },
         [MSC_SS_ACCEPTED] = {
             [MSC_A_CANCEL] = GO(MSC_SS_CANCELLED),

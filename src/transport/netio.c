@@ -287,6 +287,9 @@ static void conn_close(msc_netio *io, conn *c)
     c->s = MSC_SOCK_INVALID;
     while ((n = q_pop(&c->out)))
         send_failed(io, n);
+    /* a connection that was up: its owner may keep state per connection (the agent's links) */
+    if (!c->connecting && (n = node_new(MSC_NET_CLOSED, MSC_NET_TCP, &c->peer, NULL, 0)))
+        deliver(io, n);
 }
 
 static void conn_free(conn *c)

@@ -82,7 +82,9 @@ static msc_rule expected(msc_state st, msc_role role, msc_action a)
     case MSC_A_ANSWER_EXPIRED:
         return role == INVITEE && st == MSC_SS_ACCEPTED ? allow(MSC_SS_TERMINATED) : ignore();
     case MSC_A_FAILURE:
-        return party && live && !(role == INVITEE && st == MSC_SS_INVITATION) ? allow(MSC_SS_TERMINATED) : ignore();
+        /* every live session: a transport that lost its way to the peer, or a session taken
+         * over elsewhere (msc_session_abandon) */
+        return party && live ? allow(MSC_SS_TERMINATED) : ignore();
     default:
         break;
     }

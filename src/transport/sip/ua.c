@@ -111,7 +111,7 @@ struct call {
 struct msc_sip_ua {
     msc_sip_ua_io io;
     msc_transport tp;
-    msc_manager *mgr;
+    msc_sink sink;               /* where core messages go: a manager or the agent's router */
     char identity[NAME_MAX_B];
     char my_uri[URI_MAX];
     char my_user[NAME_MAX_B];
@@ -666,8 +666,8 @@ static void dialog_flush(msc_sip_ua *ua, call *c)
     while (!c->busy && c->st != CS_AWAIT_ACK && (o = c->oq) != NULL) {
         c->oq = o->next;
         if (!c->oq) c->oq_tail = NULL;
-        if (dialog_send(ua, c, o->method, o->body, o->blen, o->carried) != MSC_S_OK && o->carried && ua->mgr)
-            msc_manager_send_failed(ua->mgr, o->carried, MSC_SR_CONNECTION_FAILURE);
+        if (dialog_send(ua, c, o->method, o->body, o->blen, o->carried) != MSC_S_OK && o->carried && ua->sink.send_failed)
+            ua->sink.send_failed(ua->sink.ctx, o->carried, MSC_SR_CONNECTION_FAILURE);
         free(o->carried);
         free(o);
     }
@@ -739,10 +739,10 @@ static void answer(msc_sip_ua *ua, const msc_sip_msg *req, int status, msc_net_p
 /* ---- handing messages to the core ------------------------------------------------------------ */
 static void deliver(msc_sip_ua *ua, msc_msg *msg, const char *peer)
 {
-    if (!ua->mgr) return;
+    if (!ua->sink.receive) return;
     copy(msg->from, sizeof msg->from, msc_cstr(peer));
     copy(msg->to, sizeof msg->to, msc_cstr(ua->identity));
-    msc_manager_receive(ua->mgr, msg);
+    ua->sink.receive(ua->sink.ctx, msg);
 }
 
 static int is_our_body(const msc_sip_msg *m)
@@ -770,11 +770,11 @@ static int carried(msc_sip_ua *ua, const msc_sip_msg *m, call *c, msc_verb verb,
 static void report_failure(msc_sip_ua *ua, txn *t, msc_hr hr)
 {
     msc_msg m;
-    if (!t->carried || !ua->mgr) return;
+    if (!t->carried || !ua->sink.send_failed) return;
     m = *t->carried;
     free(t->carried);
     t->carried = NULL;
-    msc_manager_send_failed(ua->mgr, &m, hr);
+    ua->sink.send_failed(ua->sink.ctx, &m, hr);
 }
 
 /* ---- core -> SIP ------------------------------------------------------------------------------- */
@@ -1300,10 +1300,10 @@ static void on_invite_response(msc_sip_ua *ua, txn *t)
         msc_msg_init(&msg, MSC_VERB_CANCEL, msc_cstr(c->sid));
         msg.code = MSC_CANCEL_OUTBANDCANCEL;
         deliver(ua, &msg, c->peer);
-    } else if (ua->mgr) {
+    } else if (ua->sink.send_failed) {
         msc_msg_init(&msg, MSC_VERB_INVITE, msc_cstr(c->sid));
         copy(msg.to, sizeof msg.to, msc_cstr(c->peer));
-        msc_manager_send_failed(ua->mgr, &msg, failure_of(st));
+        ua->sink.send_failed(ua->sink.ctx, &msg, failure_of(st));
     }
 }
 
@@ -1489,7 +1489,7 @@ static void call_timer(msc_sip_ua *ua, call *c, uint64_t at)
         c->ok_retx_at = c->ok_give_up_at = 0;
         dialog_flush(ua, c);                           /* the core's goodbye, if it waits */
         if (!c->bye) dialog_request(ua, c, MSC_SIP_BYE, NULL, 0, NULL);
-        if (ua->mgr) msc_manager_send_failed(ua->mgr, &m, MSC_SR_CONNECTION_FAILURE);
+        if (ua->sink.send_failed) ua->sink.send_failed(ua->sink.ctx, &m, MSC_SR_CONNECTION_FAILURE);
         return;
     }
     if (c->ok_retx_at && c->ok_retx_at <= at) {
@@ -1648,7 +1648,18 @@ void msc_sip_ua_destroy(msc_sip_ua *ua)
 }
 
 const msc_transport *msc_sip_ua_transport(msc_sip_ua *ua) { return ua ? &ua->tp : NULL; }
-void msc_sip_ua_bind(msc_sip_ua *ua, msc_manager *m) { if (ua) ua->mgr = m; }
+void msc_sip_ua_bind(msc_sip_ua *ua, msc_manager *m)
+{
+    msc_sink k = msc_manager_sink(m);
+    msc_sip_ua_set_sink(ua, m ? &k : NULL);
+}
+
+void msc_sip_ua_set_sink(msc_sip_ua *ua, const msc_sink *sink)
+{
+    if (!ua) return;
+    memset(&ua->sink, 0, sizeof(ua->sink));
+    if (sink) ua->sink = *sink;
+}
 
 msc_sip_ua_stats msc_sip_ua_get_stats(const msc_sip_ua *ua)
 {
