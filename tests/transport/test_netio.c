@@ -76,6 +76,15 @@ static msc_net_item *expect_item(msc_netio *io, msc_net_kind kind, msc_net_proto
     return it;
 }
 
+/* A connection that was up closed: the owner hears it (the agent keeps state per connection). */
+static void expect_closed(msc_netio *io)
+{
+    msc_net_item *it = expect_item(io, MSC_NET_CLOSED, MSC_NET_TCP);
+    assert_int_equal(it->len, 0);
+    assert_int_equal(it->peer.family, 4);
+    msc_net_item_free(it);
+}
+
 static void expect_data(const msc_net_item *it, const char *z)
 {
     assert_int_equal(it->len, strlen(z));
@@ -666,6 +675,7 @@ static void test_tcp_broken_stream(void **state)
     raw_expect_closed(c);
     msc_sock_close(c);
     expect_connections(io, 0);
+    expect_closed(io);
 
     /* a header section that never ends */
     c = raw_connect(&self);
@@ -676,6 +686,7 @@ static void test_tcp_broken_stream(void **state)
     }
     raw_expect_closed(c);
     msc_sock_close(c);
+    expect_closed(io);
 
     /* still listening, still receiving */
     d = raw_connect(&self);
@@ -689,6 +700,7 @@ static void test_tcp_broken_stream(void **state)
     msc_net_item_free(it);
     msc_sock_close(d);
     expect_connections(io, 0);
+    expect_closed(io);                          /* the peer closed it this time */
     assert_null(msc_netio_take(io));
     msc_netio_stop(io);
 }
@@ -804,6 +816,8 @@ static void test_tcp_max_connections(void **state)
         c[i] = raw_connect(&self);
         sip_msg(m, sizeof(m), "MESSAGE", i == 0 ? "c0" : i == 1 ? "c1" : "c2");
         raw_send_z(c[i], m);
+        if (i == 2)
+            expect_closed(io);  /* c[0], closed when c[2] came in */
         it = expect_item(io, MSC_NET_RECEIVED, MSC_NET_TCP);
         expect_data(it, m);
         msc_net_item_free(it);
@@ -824,6 +838,7 @@ static void test_tcp_max_connections(void **state)
         msc_net_item_free(it);
     }
     raw_expect_closed(c[1]);
+    expect_closed(io);
     assert_int_equal(msc_netio_get_stats(io).connections, 2);
     /* c[2] is still served */
     sip_msg(m, sizeof(m), "MESSAGE", "c2 again");
