@@ -149,6 +149,9 @@ int msc_manager_next_deadline(const msc_manager *m, uint64_t *at);
 /* End every live session here only (msc_session_abandon): the transport is gone. */
 void msc_manager_abandon_all(msc_manager *m, msc_hr why);
 
+/* The live or lingering session with this braced id (any case), not referenced; NULL. */
+msc_session *msc_manager_find_session(msc_manager *m, msc_str id);
+
 const msc_config *msc_manager_config(const msc_manager *m);
 size_t msc_manager_session_count(const msc_manager *m);   /* live and lingering */
 

@@ -9,12 +9,16 @@
  * An agent is one user's engine (msc_manager) in an apartment, shared by every MsgrSessionManager
  * object of that user on the thread.  Agents and the apartment are referenced by the objects;
  * they are destroyed from the message loop, never from inside an engine callback.
+ *
+ * The engine reaches the network through the user's agent process (agent.c): a link whose frames
+ * arrive here like the network's messages.  With Agent=0 it runs a SIP stack of its own, and with
+ * Transport=loopback an in-process network.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "private.h"
 #include "msgsc/sip_stack.h"
-#include <ntsecapi.h>
+#include "msgsc/agent.h"
 
 #define WM_MSGSC_PUMP  (WM_APP + 1)
 #define WM_MSGSC_DEFER (WM_APP + 2)
@@ -36,13 +40,18 @@ struct agent {
     BOOL destroy_posted;
     char identity[MSC_UTF8_BYTES(MSC_MAX_USER_CHARS) + 1];   /* as configured */
     msc_loop_endpoint *ep;       /* the loopback transport, or */
-    msc_sip_stack *sip;          /* the SIP stack */
+    msc_sip_stack *sip;          /* a SIP stack of its own, or */
+    msc_link_client *link;       /* the user's agent process (NULL while it is away) */
+    msc_transport link_tp;       /* the engine sends through this, whatever link is current */
+    struct msgsc_config conf;    /* to reach the agent again */
+    char net_identity[MSC_UTF8_BYTES(MSC_MAX_USER_CHARS) + 1];      /* as the agent says */
+    char net_address[MSC_UTF8_BYTES(MSC_MAX_ADDRESS_CHARS) + 1];
+    msc_session *launching;      /* the invitation the agent started this process for (referenced) */
+    msc_msg pending_claim;       /* that invitation, until the engine exists */
+    BOOL offering, handled, claiming, stopped, closing;
     msc_manager *core;
     struct manager *managers;
-    /* the strings app_lookup hands to the engine (valid until the next lookup) */
-    char app_name[MSC_UTF8_BYTES(MSC_MAX_NAME_CHARS) + 1];
-    char app_url[MSC_UTF8_BYTES(MSC_MAX_URL_CHARS) + 1];
-    char app_path[MSC_UTF8_BYTES(MSC_MAX_PATH_CHARS) + 1];
+    struct msgsc_app_utf8 app;   /* what app_lookup hands the engine (valid until the next lookup) */
 };
 
 struct deferred {
@@ -58,32 +67,15 @@ static const WCHAR class_name[] = L"msgsc_apartment";
 /* ---- the engine's host services ----------------------------------------------------------- */
 static uint64_t host_now(void *ctx) { return GetTickCount64(); }
 
-static void host_random(void *ctx, void *buf, size_t len)
-{
-    if (!RtlGenRandom(buf, (ULONG)len)) {        /* never expected; fall back to the clock */
-        size_t i;
-        ULONGLONG t = GetTickCount64() ^ (ULONGLONG)(ULONG_PTR)buf;
-        for (i = 0; i < len; i++) ((unsigned char *)buf)[i] = (unsigned char)(t >> (8 * (i % 8)));
-    }
-}
+static void host_random(void *ctx, void *buf, size_t len) { msgsc_random(buf, len); }
 
 static int host_app_lookup(void *ctx, msc_str guid, msc_app_info *info)
 {
     struct agent *a = ctx;
-    WCHAR wguid[MSC_GUID_CHARS + 1], name[MSC_MAX_NAME_CHARS + 1], url[MSC_MAX_URL_CHARS + 1];
-    WCHAR path[MSC_MAX_PATH_CHARS + 1];
-
-    if (guid.n != MSC_GUID_CHARS || !MultiByteToWideChar(CP_UTF8, 0, guid.p, (int)guid.n, wguid, MSC_GUID_CHARS))
-        return 0;
-    wguid[MSC_GUID_CHARS] = 0;
-    if (!msgsc_apps_lookup(wguid, name, url, path)) return 0;
-    msgsc_utf8_copy(name, a->app_name, sizeof(a->app_name));
-    msgsc_utf8_copy(url, a->app_url, sizeof(a->app_url));
-    msgsc_utf8_copy(path, a->app_path, sizeof(a->app_path));
-    info->name = msc_cstr(a->app_name);
-    info->url = msc_cstr(a->app_url);
-    info->path = msc_cstr(a->app_path);
-    return 1;
+    if (msgsc_apps_lookup_utf8(guid, &a->app, info)) return 1;
+    /* an invitation the agent passes on: the agent has decided already (a running application
+     * may take invitations for applications it never registered) */
+    return a->offering || a->claiming;
 }
 
 static void schedule(struct apartment *apt);
@@ -100,13 +92,147 @@ static void on_invitation(void *ctx, msc_session *s, msc_str data)
     IMsgrSession *session;
     BSTR bdata;
 
+    if (a->claiming) {                   /* this process's launching session: no OnInvitation */
+        if (!a->launching) msc_session_ref(a->launching = s);
+        return;
+    }
     if (FAILED(session_wrap(a, s, &session))) return;
     if ((bdata = msgsc_bstr_from_str(data))) {
-        managers_fire_invitation(a, (IDispatch *)session, bdata);
+        a->handled = managers_fire_invitation(a, (IDispatch *)session, bdata);
         SysFreeString(bdata);
     }
     IMsgrSession_Release(session);
 }
+
+/* ---- the link to the agent process ---------------------------------------------------------- */
+static msc_hr link_connect(struct agent *a);
+
+static msc_hr link_send(void *ctx, const msc_msg *msg)
+{
+    struct agent *a = ctx;
+    msc_link_frame f;
+    if (!a->link && (a->closing || link_connect(a) != MSC_S_OK)) return MSC_SR_CONNECTION_FAILURE;
+    msc_link_init(&f, MSC_LINK_SEND);
+    f.has_msg = 1;
+    f.msg = *msg;
+    return msc_link_client_send(a->link, &f);
+}
+
+static msc_str link_identity(void *ctx) { return msc_cstr(((struct agent *)ctx)->net_identity); }
+static msc_str link_address(void *ctx) { return msc_cstr(((struct agent *)ctx)->net_address); }
+
+static void link_reply(struct agent *a, msc_link_kind kind, const char *sid, int64_t value)
+{
+    msc_link_frame f;
+    msc_link_init(&f, kind);
+    memcpy(f.session, sid, sizeof(f.session));
+    f.value = value;
+    if (a->link) msc_link_client_send(a->link, &f);
+}
+
+/* The agent launched this process for an invitation: take it, accepted (the user said yes). */
+static void claim(struct agent *a, const msc_msg *invite)
+{
+    a->claiming = TRUE;
+    msc_manager_receive(a->core, invite);
+    a->claiming = FALSE;
+    if (a->launching) msc_session_accept(a->launching, MSC_STR_EMPTY);
+}
+
+static msc_hr link_connect(struct agent *a)
+{
+    msc_link_frame w;
+    msc_hr hr = msgsc_agent_connect(&a->conf, TRUE, net_notify, a, &a->link, &w);
+    if (hr != MSC_S_OK) return hr;
+    a->stopped = FALSE;
+    lstrcpynA(a->net_identity, w.text, sizeof(a->net_identity));
+    lstrcpynA(a->net_address, w.address, sizeof(a->net_address));
+    if (w.has_msg && !a->launching) {
+        if (a->core) claim(a, &w.msg);
+        else a->pending_claim = w.msg;
+    }
+    return MSC_S_OK;
+}
+
+static void reconnect(void *arg)
+{
+    struct agent *a = arg;
+    if (!a->link && a->refs > 1) link_connect(a);   /* the agent died: start it again */
+}
+
+static void release_agent(void *arg) { agent_release(arg); }
+
+/* The agent went away: every session of this process ends, the managers hear OnAppShutdown when
+ * it was stopped on purpose, else a new agent is started. */
+static void link_lost(struct agent *a, BOOL shutdown)
+{
+    msc_link_client_close(a->link);
+    a->link = NULL;
+    a->stopped = shutdown;
+    msc_manager_abandon_all(a->core, MSC_SR_CONNECTION_FAILURE);
+    if (shutdown) {
+        managers_fire_shutdown(a);
+    } else {
+        agent_addref(a);
+        if (FAILED(agent_defer(a, reconnect, a, release_agent))) agent_release(a);
+    }
+}
+
+static void link_frame(struct agent *a, const msc_link_frame *f)
+{
+    msc_session *s = msc_manager_find_session(a->core, msc_cstr(f->session));
+
+    switch (f->kind) {
+    case MSC_LINK_DELIVER:
+        if (f->has_msg) msc_manager_receive(a->core, &f->msg);
+        break;
+    case MSC_LINK_SEND_FAILED:
+        if (f->has_msg) msc_manager_send_failed(a->core, &f->msg, (msc_hr)f->value);
+        break;
+    case MSC_LINK_OFFER:
+        if (!f->has_msg) break;
+        a->offering = TRUE;
+        a->handled = FALSE;
+        msc_manager_receive(a->core, &f->msg);
+        a->offering = FALSE;
+        link_reply(a, MSC_LINK_HANDLED, f->msg.session_id, a->handled);
+        break;
+    case MSC_LINK_BEFORE_LAUNCH:
+        link_reply(a, MSC_LINK_LAUNCH_OK, f->session, s ? session_fire_before_launch(s) : TRUE);
+        break;
+    case MSC_LINK_READY:
+        if (s) session_fire_ready(s);
+        break;
+    case MSC_LINK_TAKE:
+        if (s) msc_session_accept(s, MSC_STR_EMPTY);
+        break;
+    case MSC_LINK_END:
+        if (s) msc_session_abandon(s, (msc_hr)f->value);
+        break;
+    default:
+        break;
+    }
+}
+
+static void link_drain(struct agent *a)
+{
+    msc_link_frame f;
+    int r;
+
+    while (a->link && (r = msc_link_client_take(a->link, &f))) {
+        if (r < 0) {
+            link_lost(a, FALSE);
+            return;
+        }
+        if (f.kind == MSC_LINK_SHUTDOWN) {
+            link_lost(a, TRUE);
+            return;
+        }
+        link_frame(a, &f);
+    }
+}
+
+msc_session *agent_launching(struct agent *a) { return a->launching; }
 
 /* ---- the apartment window ------------------------------------------------------------------- */
 /* Deliver the loopback's messages from a posted message of their own, never in passing: so
@@ -164,10 +290,13 @@ static void agent_destroy(struct agent *a)
     struct apartment *apt = a->apt;
     struct agent **p;
 
+    a->closing = TRUE;                   /* no agent is started for the goodbyes */
+    msc_session_unref(a->launching);
     msc_manager_destroy(a->core);        /* tells the peers of live sessions */
+    msc_link_client_close(a->link);      /* what was queued leaves first */
     if (a->sip) {
         msc_sip_stack_stop(a->sip);      /* the goodbyes leave, then the sockets close */
-    } else {
+    } else if (a->ep) {
         msc_loop_endpoint_bind(a->ep, NULL);
         msc_loop_endpoint_set_online(a->ep, 0);   /* signed out: Invite says MSGR_E_NOT_LOGGED_ON */
     }
@@ -195,7 +324,10 @@ static LRESULT CALLBACK apartment_proc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp
         schedule(apt);
         return 0;
     case WM_MSGSC_NET:
-        for (a = apt->agents; a; a = a->next) msc_sip_stack_drain(a->sip);
+        for (a = apt->agents; a; a = a->next) {
+            msc_sip_stack_drain(a->sip);
+            link_drain(a);
+        }
         kick(apt);
         schedule(apt);
         return 0;
@@ -259,45 +391,6 @@ static HRESULT apartment_get(struct apartment **out)
     return S_OK;
 }
 
-/* ---- the SIP stack -------------------------------------------------------------------------- */
-/* Start the user's SIP stack as configured.  Without a configured port, 5060 and then the next
- * free one up to 5079 (the default identity then says which: user@localhost:5061). */
-static HRESULT sip_start(struct agent *a, struct msgsc_config *cfg)
-{
-    msc_sip_stack_config sc;
-    msc_addr adv;
-    uint16_t port = cfg->listen_port;
-    char base[sizeof(cfg->identity)];
-    int tries = cfg->port_given ? 1 : 20;
-    msc_hr hr = MSC_SR_CONNECTION_FAILURE;
-
-    memcpy(base, cfg->identity, sizeof(base));
-    ZeroMemory(&sc, sizeof(sc));
-    ZeroMemory(&adv, sizeof(adv));
-    if (cfg->advertise[0] && msc_net_resolve(msc_cstr(cfg->advertise), 0, &adv) != MSC_S_OK)
-        return E_INVALIDARG;
-    sc.ua.local = adv;
-    sc.ua.display_name = msc_cstr(cfg->display_name);
-    sc.ua.transport = cfg->transport == MSGSC_TRANSPORT_TCP ? MSC_NET_TCP : MSC_NET_UDP;
-    sc.ua.proxy = msc_cstr(cfg->proxy);
-    sc.ua.auth_user = msc_cstr(cfg->auth_user);
-    sc.ua.auth_password = msc_cstr(cfg->password);
-    sc.bind_host = cfg->listen_host;
-    sc.now_ms = host_now;
-    sc.random = host_random;
-    sc.wake = host_wake;
-    sc.notify = net_notify;
-    sc.ctx = a;
-    for (; tries-- > 0 && hr == MSC_SR_CONNECTION_FAILURE; port++) {
-        if (cfg->identity_default && port != 5060)
-            wsprintfA(cfg->identity, "%s:%u", base, port);
-        sc.ua.identity = msc_cstr(cfg->identity);
-        sc.port = port;
-        hr = msc_sip_stack_start(&sc, &a->sip);
-    }
-    return hr;
-}
-
 /* ---- agents --------------------------------------------------------------------------------- */
 HRESULT agent_get(struct agent **out)
 {
@@ -325,8 +418,16 @@ HRESULT agent_get(struct agent **out)
     a->apt = apt;
     a->refs = 1;
     memcpy(a->identity, who, sizeof(who));
-    if (conf.transport != MSGSC_TRANSPORT_LOOPBACK) {
-        if ((hr = sip_start(a, &conf)) != S_OK) goto fail;
+    a->conf = conf;
+    if (conf.transport != MSGSC_TRANSPORT_LOOPBACK && conf.agent) {
+        a->link_tp.ctx = a;
+        a->link_tp.send = link_send;
+        a->link_tp.local_identity = link_identity;
+        a->link_tp.local_address = link_address;
+        a->net_identity[0] = 0;
+        if ((hr = link_connect(a)) != S_OK) goto fail;
+    } else if (conf.transport != MSGSC_TRANSPORT_LOOPBACK) {
+        if ((hr = msgsc_sip_start(&conf, net_notify, host_wake, a, &a->sip)) != S_OK) goto fail;
     } else if (!(a->ep = msc_loopnet_find(apt->net, msc_cstr(who)))
                && !(a->ep = msc_loopnet_endpoint(apt->net, msc_cstr(who), msc_cstr("127.0.0.1")))) {
         goto oom;
@@ -343,7 +444,10 @@ HRESULT agent_get(struct agent **out)
     ev.invitation = on_invitation;
     ZeroMemory(&cfg, sizeof(cfg));
     cfg.lifetime_ms = conf.lifetime_ms;
-    if (a->sip) {
+    if (a->link_tp.send) {
+        if (!(a->core = msc_manager_create(&host, &a->link_tp, &ev, &cfg))) goto oom;
+        if (a->pending_claim.verb) claim(a, &a->pending_claim);
+    } else if (a->sip) {
         if (!(a->core = msc_manager_create(&host, msc_sip_stack_transport(a->sip), &ev, &cfg))) goto oom;
         msc_sip_ua_bind(msc_sip_stack_ua(a->sip), a->core);
         msc_sip_ua_register(msc_sip_stack_ua(a->sip));       /* S_FALSE without a proxy */
@@ -361,7 +465,10 @@ HRESULT agent_get(struct agent **out)
 oom:
     hr = E_OUTOFMEMORY;
 fail:
-    if (a) msc_sip_stack_stop(a->sip);
+    if (a) {
+        msc_sip_stack_stop(a->sip);
+        msc_link_client_close(a->link);
+    }
     free(a);
     if (!apt->refs) {                    /* the apartment was made for this agent alone */
         apt->refs = 1;

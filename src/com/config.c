@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "private.h"
+#include "msgsc/agent.h"
 
 /* The environment variable env, else the REG_SZ value: 1 and out (UTF-8) when either is set. */
 static int get_string(const WCHAR *env, const WCHAR *value, char *out, size_t cap)
@@ -69,6 +70,19 @@ void msgsc_config_read(struct msgsc_config *c)
     get_string(L"MSGSC_PASSWORD", L"Password", c->password, sizeof(c->password));
     if (get_number(L"MSGSC_LIFETIME_S", L"InvitationLifetime", &v)) c->lifetime_ms = v * 1000u;
     if (get_number(L"MSGSC_LIFETIME_MS", NULL, &v)) c->lifetime_ms = v;     /* tests: milliseconds */
+    /* one identity per user, through the agent (docs/agent.md), unless Agent is 0 */
+    c->agent = !get_number(L"MSGSC_AGENT", L"Agent", &v) || v;
+    c->policy = MSC_POLICY_EVERYONE;
+    if (get_string(L"MSGSC_INVITE_POLICY", L"InvitePolicy", tmp, sizeof(tmp))) {
+        if (!lstrcmpiA(tmp, "contacts")) c->policy = MSC_POLICY_CONTACTS;
+        else if (!lstrcmpiA(tmp, "nobody")) c->policy = MSC_POLICY_NOBODY;
+    }
+    get_string(L"MSGSC_CONTACTS", L"Contacts", c->contacts, sizeof(c->contacts));
+    c->prompt = MSC_PROMPT_ASK;
+    if (get_string(L"MSGSC_PROMPT", L"Prompt", tmp, sizeof(tmp))) {
+        if (!lstrcmpiA(tmp, "accept")) c->prompt = MSC_PROMPT_ACCEPT;
+        else if (!lstrcmpiA(tmp, "decline")) c->prompt = MSC_PROMPT_DECLINE;
+    }
     if (!get_string(L"MSGSC_IDENTITY", L"Identity", c->identity, sizeof(c->identity))) {
         /* %USERNAME%@localhost: reachable on this machine only until Identity is set */
         if (!GetUserNameW(user, &n)) lstrcpyW(user, L"user");

@@ -202,7 +202,9 @@ void errorinfo_init(struct errorinfo *ei, IUnknown *outer, const IID *iid)
     ei->iid = iid;
 }
 
-HRESULT msgsc_result(HRESULT hr, REFIID iid)
+HRESULT msgsc_result(HRESULT hr, REFIID iid) { return msgsc_result_text(hr, iid, NULL); }
+
+HRESULT msgsc_result_text(HRESULT hr, REFIID iid, const WCHAR *why)
 {
     ICreateErrorInfo *create;
     IErrorInfo *info;
@@ -218,7 +220,8 @@ HRESULT msgsc_result(HRESULT hr, REFIID iid)
         snprintf(fallback, sizeof(fallback), "The operation failed (0x%08lX).", (unsigned long)hr);
         msg = fallback;
     }
-    if (!MultiByteToWideChar(CP_UTF8, 0, msg, -1, text, ARRAYSIZE(text))) text[0] = 0;
+    if (why) lstrcpynW(text, why, ARRAYSIZE(text));
+    else if (!MultiByteToWideChar(CP_UTF8, 0, msg, -1, text, ARRAYSIZE(text))) text[0] = 0;
     if (SUCCEEDED(CreateErrorInfo(&create))) {
         ICreateErrorInfo_SetGUID(create, iid);
         ICreateErrorInfo_SetSource(create, (LPOLESTR)MSGSC_PROGID_MANAGER);

@@ -26,6 +26,7 @@ struct manager {
     struct manager *next;        /* the agent's managers */
     LONG challenge_cookie;       /* the RequestChallenge awaiting SendResponse */
     BOOL challenge_pending;
+    BOOL ready_sent;             /* OnReadyToLaunch after the first GetLaunchingSession */
     struct lock_event *lock_events;  /* posted, not yet fired: cancelled if the manager goes */
 };
 
@@ -144,12 +145,34 @@ static HRESULT WINAPI manager_CreateSession(IMsgrSessionManager *iface, IDispatc
     return result(hr);
 }
 
-/* No application is launched by msgsc yet, so no process has a launching session. */
+static void ready_fire(void *arg) { session_fire_ready(arg); }
+static void ready_release(void *arg) { msc_session_unref(arg); }
+
+/* The session the user's agent launched this process for.  A process can only pick up its own:
+ * the session lives in this process's engine.  OnReadyToLaunch follows from the message loop, so
+ * a sink advised right after this call hears it. */
 static HRESULT WINAPI manager_GetLaunchingSession(IMsgrSessionManager *iface, LONG pid, IDispatch **out)
 {
+    struct manager *m = impl_from_IMsgrSessionManager(iface);
+    msc_session *core = agent_launching(m->agent);
+    HRESULT hr;
+
     if (!out) return result(E_INVALIDARG);
     *out = NULL;
-    return result(E_FAIL);
+    if (pid <= 0) return result(E_INVALIDARG);
+    if ((DWORD)pid != GetCurrentProcessId())
+        return msgsc_result_text(E_FAIL, &IID_IMsgrSessionManager,
+                                 L"Only the calling process's own ID (GetCurrentProcessId) has a launching session.");
+    if (!core)
+        return msgsc_result_text(E_FAIL, &IID_IMsgrSessionManager,
+                                 L"No invitation launched this process.");
+    if (FAILED(hr = session_wrap(m->agent, core, (IMsgrSession **)out))) return result(hr);
+    if (!m->ready_sent) {
+        m->ready_sent = TRUE;
+        msc_session_ref(core);
+        if (FAILED(agent_defer(m->agent, ready_fire, core, ready_release))) msc_session_unref(core);
+    }
+    return S_OK;
 }
 
 /* A BSTR argument: at most max characters, none of them NUL; empty allowed when allow_empty. */
@@ -271,6 +294,14 @@ BOOL managers_fire_invitation(struct agent *a, IDispatch *session, BSTR data)
     for (i = 0; i < n && !handled; i++) connpt_fire(&snap[i]->events, 100, args, 3);     /* OnInvitation */
     release_snapshot(snap, n);
     return handled != VARIANT_FALSE;
+}
+
+void managers_fire_shutdown(struct agent *a)
+{
+    size_t n, i;
+    struct manager **snap = snapshot(a, &n);
+    for (i = 0; i < n; i++) connpt_fire(&snap[i]->events, 126, NULL, 0);     /* OnAppShutdown */
+    release_snapshot(snap, n);
 }
 
 /* ---- IMsgrLock: answered locally (see the top of the file) ----------------------------------- */

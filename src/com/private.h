@@ -42,8 +42,26 @@ struct msgsc_config {
     char advertise[64];                    /* the address in Via/Contact; "": the bound one */
     char display_name[256], proxy[256], auth_user[256], password[256];
     uint32_t lifetime_ms;                  /* 0: the default */
+    int agent;                             /* share one identity through the user's agent */
+    int policy, prompt;                    /* msc_invite_policy, msc_prompt_mode */
+    char contacts[1024];                   /* the allow-list for MSC_POLICY_CONTACTS */
 };
 void msgsc_config_read(struct msgsc_config *c);
+
+/* ---- the per-user agent process (agent.c; docs/agent.md) ---------------------------------------
+ * rundll32 msgsc.dll,AgentMain        runs the agent for the configured identity
+ * rundll32 msgsc.dll,AgentMain stop   asks it to stop */
+struct msc_sip_stack;
+/* Start a SIP stack as cfg says (a default identity takes the first free port from 5060 and
+ * names it in cfg->identity).  notify runs on the I/O thread; wake on the caller's. */
+HRESULT msgsc_sip_start(struct msgsc_config *cfg, void (*notify)(void *), void (*wake)(void *), void *ctx,
+                        struct msc_sip_stack **out);
+/* Connect to the agent of cfg's identity, starting it when none runs and start is TRUE. */
+struct msc_link_client;
+struct msc_link_frame;
+HRESULT msgsc_agent_connect(const struct msgsc_config *cfg, BOOL start, void (*notify)(void *), void *ctx,
+                            struct msc_link_client **out, struct msc_link_frame *welcome);
+void msgsc_random(void *buf, size_t len);
 
 /* This DLL's module handle, set in DllMain. */
 extern HINSTANCE msgsc_instance;
@@ -94,6 +112,7 @@ void errorinfo_init(struct errorinfo *ei, IUnknown *outer, const IID *iid);
 /* Returns hr.  A failure also sets the thread's IErrorInfo (what VBScript's Err.Description and
  * a C client's GetErrorInfo show): the text for hr, the interface and the source ProgID. */
 HRESULT msgsc_result(HRESULT hr, REFIID iid);
+HRESULT msgsc_result_text(HRESULT hr, REFIID iid, const WCHAR *why);   /* a text of its own */
 
 /* BSTR <-> UTF-8.  A NULL BSTR is "".  E_INVALIDARG for text that is not valid UTF-16 (an
  * unpaired surrogate); E_OUTOFMEMORY.  The UTF-8 buffer is the caller's to free(). */
@@ -151,12 +170,18 @@ void manager_set_next(struct manager *m, struct manager *next);
 /* OnInvitation(session, data, &handled) to each of the agent's managers in turn, until one sets
  * handled; each manager is referenced while it is called.  Returns whether one did. */
 BOOL managers_fire_invitation(struct agent *a, IDispatch *session, BSTR data);
+void managers_fire_shutdown(struct agent *a);                          /* OnAppShutdown */
+/* The session the agent launched this process for (not referenced), or NULL. */
+msc_session *agent_launching(struct agent *a);
 
 /* The COM object for a core session: the existing one, AddRef'd, or a new one. */
 HRESULT session_wrap(struct agent *a, msc_session *core, IMsgrSession **out);   /* session.c */
 /* Fill in the engine's per-session event callbacks: each goes to the session object's sinks (no
  * object: nobody listens).  ev->ctx is not used by them. */
 void session_core_events(msc_events *ev);
+/* BeforeAppLaunch(&enable) at the session's sinks: enable as they leave it (TRUE: no object). */
+BOOL session_fire_before_launch(msc_session *core);
+void session_fire_ready(msc_session *core);                              /* OnReadyToLaunch */
 
 /* A contact for get_User: an IMessengerContact with SigninName and FriendlyName (contact.c). */
 HRESULT contact_create(msc_str signin, BOOL is_self, IDispatch **out);
@@ -183,5 +208,12 @@ HRESULT msgsc_apps_unregister(const WCHAR *guid);
 /* TRUE and the values (empty when absent, truncated never: FALSE if too long) when registered. */
 BOOL msgsc_apps_lookup(const WCHAR *guid, WCHAR name[MSC_MAX_NAME_CHARS + 1],
                        WCHAR url[MSC_MAX_URL_CHARS + 1], WCHAR path[MSC_MAX_PATH_CHARS + 1]);
+/* The same for the engine and the router: UTF-8 strings in *buf, pointed at by *info. */
+struct msgsc_app_utf8 {
+    char name[MSC_UTF8_BYTES(MSC_MAX_NAME_CHARS) + 1];
+    char url[MSC_UTF8_BYTES(MSC_MAX_URL_CHARS) + 1];
+    char path[MSC_UTF8_BYTES(MSC_MAX_PATH_CHARS) + 1];
+};
+int msgsc_apps_lookup_utf8(msc_str guid, struct msgsc_app_utf8 *buf, msc_app_info *info);
 
 #endif

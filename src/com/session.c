@@ -237,9 +237,18 @@ static HRESULT WINAPI session_Invite(IMsgrSession *iface, IDispatch *user, BSTR 
     return result(hr);
 }
 
+/* The session the agent launched this process for was accepted when the user said yes (and the
+ * process took it): an Accept from the application confirms that and changes nothing. */
 static HRESULT WINAPI session_Accept(IMsgrSession *iface, BSTR data)
 {
-    return with_string(iface, data, msc_session_accept);
+    struct session *s = impl_from_IMsgrSession(iface);
+    HRESULT hr = with_string(iface, data, msc_session_accept);
+    msc_state st = msc_session_state(s->core);
+
+    if (hr == MSC_SR_SESSION_STATE_INVALID && s->core == agent_launching(s->agent)
+        && (st == MSC_SS_ACCEPTED || st == MSC_SS_CONNECTED))
+        return result(S_OK);
+    return hr;
 }
 
 static HRESULT WINAPI session_Decline(IMsgrSession *iface, BSTR data)
@@ -336,6 +345,7 @@ HRESULT session_wrap(struct agent *a, msc_session *core, IMsgrSession **out)
 enum {
     DISPID_OnStateChanged = 103, DISPID_OnAppNotPresent, DISPID_OnAccepted, DISPID_OnDeclined,
     DISPID_OnCancelled, DISPID_OnTermination, DISPID_OnReadyToLaunch, DISPID_OnContextData, DISPID_OnSendError,
+    DISPID_BeforeAppLaunch,
 };
 
 /* Fire to the session's sinks; args hold BSTRs made here, freed after. */
@@ -400,6 +410,18 @@ static void ev_app_not_present(void *ctx, msc_session *s, msc_str name, msc_str 
     set_str(&a[1], url);
     fire(s, DISPID_OnAppNotPresent, a, 2);
 }
+
+BOOL session_fire_before_launch(msc_session *core)
+{
+    VARIANT_BOOL enable = VARIANT_TRUE;
+    VARIANT a[1];
+    V_VT(&a[0]) = VT_BOOL | VT_BYREF;
+    V_BOOLREF(&a[0]) = &enable;
+    fire(core, DISPID_BeforeAppLaunch, a, 1);
+    return enable != VARIANT_FALSE;
+}
+
+void session_fire_ready(msc_session *core) { fire(core, DISPID_OnReadyToLaunch, NULL, 0); }
 
 void session_core_events(msc_events *ev)
 {

@@ -474,6 +474,13 @@ void msc_manager_abandon_all(msc_manager *m, msc_hr why)
     msc__leave(m);
 }
 
+msc_session *msc_manager_find_session(msc_manager *m, msc_str id)
+{
+    char upper[MSC_GUID_CHARS + 1];
+    if (!m || !msc_guid_upper(id, upper)) return NULL;
+    return msc__find(m, upper);
+}
+
 const msc_config *msc_manager_config(const msc_manager *m) { return m ? &m->cfg : NULL; }
 size_t msc_manager_session_count(const msc_manager *m) { return m ? m->nsessions : 0; }
 

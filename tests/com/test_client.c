@@ -1030,6 +1030,7 @@ static void test_configuration_from_registry(void **state)
 
     GetEnvironmentVariableW(L"MSGSC_TRANSPORT", transport, ARRAYSIZE(transport));
     SetEnvironmentVariableW(L"MSGSC_TRANSPORT", NULL);
+    SetEnvironmentVariableW(L"MSGSC_AGENT", L"0");       /* this process's own SIP stack */
     SetEnvironmentVariableW(L"MSGSC_IDENTITY", NULL);
     reg_set(L"Identity", L"regtest@127.0.0.1");
     reg_set(L"Transport", L"udp");
@@ -1061,6 +1062,7 @@ static void test_configuration_from_registry(void **state)
         RegDeleteKeyValueW(HKEY_CURRENT_USER, L"Software\\msgsc", names[i]);
     SysFreeString(app);
     if (transport[0]) SetEnvironmentVariableW(L"MSGSC_TRANSPORT", transport);
+    SetEnvironmentVariableW(L"MSGSC_AGENT", NULL);
 }
 
 static void test_dll_can_unload(void **state)
