@@ -1254,7 +1254,7 @@ static HRESULT STDMETHODCALLTYPE ws_GetTypeInfo(IDispatch *iface, UINT index, LC
 
 enum {
     WS_NAME = DISPID_VALUE, WS_ECHO = 1, WS_QUIT, WS_SLEEP, WS_CREATEOBJECT, WS_CONNECTOBJECT,
-    WS_DISCONNECTOBJECT, WS_SCRIPTNAME, WS_SCRIPTFULLNAME,
+    WS_DISCONNECTOBJECT, WS_SCRIPTNAME, WS_SCRIPTFULLNAME, WS_PROCESSID,
 };
 
 static const struct member ws_members[] = {
@@ -1267,6 +1267,7 @@ static const struct member ws_members[] = {
     { L"DisconnectObject", WS_DISCONNECTOBJECT },
     { L"ScriptName", WS_SCRIPTNAME },
     { L"ScriptFullName", WS_SCRIPTFULLNAME },
+    { L"ProcessId", WS_PROCESSID },
 };
 
 static HRESULT STDMETHODCALLTYPE ws_GetIDsOfNames(IDispatch *iface, REFIID riid, LPOLESTR *names,
@@ -1400,6 +1401,12 @@ static HRESULT STDMETHODCALLTYPE ws_Invoke(IDispatch *iface, DISPID id, REFIID r
         return set_result_bstr(res, sc->name);
     case WS_SCRIPTFULLNAME:
         return set_result_bstr(res, sc->full_path);
+    case WS_PROCESSID:      /* a script's GetCurrentProcessId, for GetLaunchingSession */
+        if (res) {
+            V_VT(res) = VT_I4;
+            V_I4(res) = (LONG)GetCurrentProcessId();
+        }
+        return S_OK;
     default:
         return DISP_E_MEMBERNOTFOUND;
     }

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Run an event test's inviter and invitee as two processes that talk SIP over 127.0.0.1 with no
 # server (issue: two Wine processes completing the flows directly):
-#   two_processes.sh WINE HOST.exe DIR INVITER INVITEE "PHASES" [ALICE_LIFETIME_MS]
+#   two_processes.sh WINE HOST.exe MSGSC.dll DIR INVITER INVITEE "PHASES" [ALICE_LIFETIME_MS]
 # bob (INVITEE) is bob@127.0.0.1:P1, alice (INVITER) alice@127.0.0.1:P2 with MSGSC_TEST_PEER set
 # to bob's address; each runs in its own msgsc-scripthost.  With VIA_KAMAILIO=1 in the
 # environment, a Kamailio (tests/sip/kamailio.cfg) is started on a free port and both register
 # there as alice@msgsc.test / bob@msgsc.test with digest passwords.  Prints both outputs, then
-# "two-processes: ok" when both scripts reported "fails=0" and both hosts exited 0.
+# "two-processes: ok" when both scripts reported "fails=0" and both hosts exited 0.  Each process
+# reaches the network through its user's agent (docs/agent.md), which its first manager started;
+# both agents are stopped at the end.
 set -uo pipefail
-WINE=$1 HOST=$2 DIR=$3 INVITER=$4 INVITEE=$5 PHASES=$6 LIFETIME=${7:-}
+WINE=$1 HOST=$2 DLL=$3 DIR=$4 INVITER=$5 INVITEE=$6 PHASES=$7 LIFETIME=${8:-}
 
 free_udp_port() {                       # a port free for UDP and TCP now
   local p
@@ -56,6 +58,10 @@ env "${ALICE_NET[@]}" MSGSC_TRANSPORT=udp MSGSC_IDENTITY="$ALICE_ID" MSGSC_LISTE
 rc_bob=0
 wait "$bob" || rc_bob=$?
 bob=
+DLLW=$("$WINE" winepath -w "$DLL" 2>/dev/null | tr -d '\r')
+for who in "$BOB_ID 127.0.0.1:$P1" "$ALICE_ID 127.0.0.1:$P2"; do
+  MSGSC_IDENTITY=${who% *} MSGSC_LISTEN=${who#* } "$WINE" rundll32.exe "$DLLW",AgentMain stop </dev/null >/dev/null 2>&1
+done
 echo "---- alice ($INVITER, 127.0.0.1:$P2, exit $rc_alice)"; cat "$RUN/alice.out" "$RUN/alice.err"
 echo "---- bob ($INVITEE, 127.0.0.1:$P1, exit $rc_bob)"; cat "$RUN/bob.out" "$RUN/bob.err"
 if [ "$rc_alice" -eq 0 ] && [ "$rc_bob" -eq 0 ] && grep -q "checks, fails=0" "$RUN/alice.out" \

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The invitee side end to end (docs/agent.md): bob's agent runs, bob's application does not.
+#   launch.sh WINE HOST.exe MSGSC.dll DIR
+# Starts bob's agent (rundll32 msgsc.dll,AgentMain; unattended answer "accept") with an application
+# registered whose Path runs launched.js in HOST, and carol's agent, which takes invitations from
+# nobody.  alice (launch_inviter.js, her own agent) then invites: bob's agent launches the
+# application, which takes the session with GetLaunchingSession; an application bob lacks; a Path
+# that cannot start; carol.  Prints alice's output and the agents' logs, then
+# "launch: ok" when alice reported "fails=0" and all three agents stopped.
+set -uo pipefail
+WINE=$1 HOST=$2 DLL=$3 DIR=$4
+APP="{6D5C0B01-7E57-4A11-9C0D-00000000E0E3}"
+SIPDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../sip" && pwd)
+# shellcheck source=tests/sip/lib.sh
+source "$SIPDIR/lib.sh"
+RUN=$(mktemp -d)
+sip_init "$RUN/sip"
+PB=$(free_port) PA=$(free_port) PC=$(free_port)
+BOB="bob@127.0.0.1:$PB" ALICE="alice@127.0.0.1:$PA" CAROL="carol@127.0.0.1:$PC"
+winpath() { "$WINE" winepath -w "$1" 2>/dev/null | tr -d '\r'; }
+DLLW=$(winpath "$DLL") HOSTW=$(winpath "$HOST") LAUNCHEDW=$(winpath "$DIR/launched.js")
+export MSGSC_TRANSPORT=udp MSGSC_LIFETIME_MS= MSGSC_AGENT_LOG="$(winpath "$RUN/agents.log")"
+agent() {   # agent ID PORT [VAR=VALUE...] start|stop: as an application starts it, or stop it
+  local id=$1 port=$2; shift 2
+  local what=${*: -1}; set -- "${@:1:$#-1}"
+  if [ "$what" = start ]; then
+    env MSGSC_IDENTITY="$id" MSGSC_LISTEN="127.0.0.1:$port" "$@" "$WINE" "$HOST" "$DIR/start_agent.js"
+  else
+    env MSGSC_IDENTITY="$id" MSGSC_LISTEN="127.0.0.1:$port" "$WINE" rundll32.exe "$DLLW",AgentMain stop
+  fi
+}
+cleanup() {
+  agent "$BOB" "$PB" stop >/dev/null 2>&1
+  agent "$CAROL" "$PC" stop >/dev/null 2>&1
+  agent "$ALICE" "$PA" stop >/dev/null 2>&1
+  rm -rf "$RUN"
+}
+trap cleanup EXIT
+APPS="HKLM\\Software\\Microsoft\\MessengerService\\SessionManager\\Apps"
+for g in "$APP" "{6D5C0B01-7E57-4A11-9C0D-00000000E0F1}" "{6D5C0B01-7E57-4A11-9C0D-00000000E0F2}"; do
+  "$WINE" reg delete "$APPS\\$g" /f /reg:64 >/dev/null 2>&1   # left over from an interrupted run
+done
+"$WINE" reg add "HKLM\\Software\\Microsoft\\MessengerService\\SessionManager\\Apps\\$APP" /f /reg:64 /v Name /d "Launch Test" >/dev/null 2>&1
+"$WINE" reg add "HKLM\\Software\\Microsoft\\MessengerService\\SessionManager\\Apps\\$APP" /f /reg:64 /v URL /d "http://example.org/launch" >/dev/null 2>&1
+"$WINE" reg add "HKLM\\Software\\Microsoft\\MessengerService\\SessionManager\\Apps\\$APP" /f /reg:64 /v Path \
+  /d "\"$HOSTW\" --timeout 60 \"$LAUNCHEDW\"" >/dev/null 2>&1
+
+agent "$BOB" "$PB" MSGSC_PROMPT=accept MSGSC_TEST_PEER="$ALICE" MSGSC_TEST_APP="$APP" start </dev/null >"$RUN/bob.out" 2>&1 \
+  && agent "$CAROL" "$PC" MSGSC_INVITE_POLICY=nobody start </dev/null >"$RUN/carol.out" 2>&1 \
+  || { echo "launch: FAIL the agents did not start"; cat "$RUN"/*.out; exit 1; }
+
+rc=0
+env MSGSC_IDENTITY="$ALICE" MSGSC_LISTEN="127.0.0.1:$PA" MSGSC_TEST_PEER="$BOB" MSGSC_TEST_CAROL="$CAROL" \
+  MSGSC_TEST_APP="$APP" "$WINE" "$HOST" --timeout 90 "$DIR/launch_inviter.js" </dev/null >"$RUN/alice.out" 2>&1 || rc=$?
+echo "---- alice (exit $rc)"; cat "$RUN/alice.out"
+agent "$BOB" "$PB" stop >/dev/null 2>&1; agent "$CAROL" "$PC" stop >/dev/null 2>&1; agent "$ALICE" "$PA" stop >/dev/null 2>&1
+"$WINE" reg delete "HKLM\\Software\\Microsoft\\MessengerService\\SessionManager\\Apps\\$APP" /f /reg:64 >/dev/null 2>&1
+echo "---- agents"; cat "$RUN/agents.log" 2>/dev/null
+stopped=$(grep -c "stopping" "$RUN/agents.log" 2>/dev/null || true)
+if [ "$rc" -eq 0 ] && grep -q "launch_inviter.js: [0-9]* checks, fails=0" "$RUN/alice.out" \
+   && ! grep -q "not ok" "$RUN/alice.out" && [ "$stopped" -ge 3 ]; then
+  echo "launch: ok"
+  exit 0
+fi
+echo "launch: FAIL ($stopped of 3 agents stopped)"
+exit 1

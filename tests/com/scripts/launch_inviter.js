@@ -1,0 +1,84 @@
+// launch_inviter.js: alice's side of the launch tests (launch.sh, docs/agent.md): invitations to
+// bob, whose agent runs but whose application does not.
+//   launch:       bob's agent launches the registered application (launched.js), which picks the
+//                 session up with GetLaunchingSession; alice hears OnAccepted, then its report
+//   notinstalled: an application bob does not have: OnAppNotPresent, then OnTermination
+//   launchfail:   a registered Path that cannot start: OnTermination(SR_APPLICATION_LAUNCH_FAILED)
+//   policy:       carol's agent takes invitations from nobody: declined
+// Checks print "ok N - ..." / "not ok N - ..."; the last line is "launch_inviter.js: N checks, fails=F".
+var ME = "launch_inviter.js";
+var sh = new ActiveXObject("WScript.Shell");
+function env(n) { var v = sh.ExpandEnvironmentStrings("%" + n + "%").replace(/\0.*$/, ""); return v === "%" + n + "%" ? "" : v; }
+var BOB = env("MSGSC_TEST_PEER"), CAROL = env("MSGSC_TEST_CAROL");
+var APP = env("MSGSC_TEST_APP");                      // registered with launched.js as its Path
+var MISSING = "{6D5C0B01-7E57-4A11-9C0D-00000000E0F1}";
+var BROKEN = "{6D5C0B01-7E57-4A11-9C0D-00000000E0F2}";
+function hr(x) { return x | 0; }
+function hex(n) { return (n >>> 0).toString(16).toUpperCase(); }
+
+var checks = 0, fails = 0;
+function report(cond, what) {
+    checks++;
+    WScript.Echo((cond ? "ok " : "not ok ") + checks + " - " + ME + ": " + what);
+    if (!cond) fails++;
+}
+function checkEq(got, want, what) { report(got === want, what + " = " + got + (got === want ? "" : ", want " + want)); }
+
+var m = WScript.CreateObject("MessengerPrivate.MsgrSessionManager", "M_");
+m.RegisterApplication(BROKEN, "Broken", "http://example.org/broken", "C:\\no\\such\\program.exe", 0);
+
+var phases = ["launch", "notinstalled", "launchfail", "policy"], phase = -1, s = null, log = [];
+var EXPECTED = {
+    launch: "OnStateChanged(1) OnStateChanged(2) OnAccepted() OnStateChanged(3) OnContextData(report) " +
+            "OnStateChanged(4) OnTermination(81000606)",
+    notinstalled: "OnStateChanged(1) OnStateChanged(2) OnAppNotPresent(Missing, http://example.org/missing) " +
+                  "OnTermination(81000309)",
+    launchfail: "OnStateChanged(1) OnStateChanged(2) OnTermination(81000601)",
+    policy: "OnStateChanged(1) OnStateChanged(2) OnDeclined() OnTermination(81000602)"
+};
+
+function next() {
+    phase++;
+    if (phase === phases.length) {
+        m.UnRegisterApplication(BROKEN);
+        WScript.Echo(ME + ": " + checks + " checks, fails=" + fails);
+        WScript.Quit(0);
+        return;
+    }
+    log = [];
+    s = m.CreateSession();
+    WScript.ConnectObject(s, "S_");
+    var p = phases[phase];
+    if (p === "launch" || p === "policy") {
+        s.Application = APP;
+    } else if (p === "notinstalled") {
+        // registered here while Application is set, gone by the time bob's agent looks
+        m.RegisterApplication(MISSING, "Missing", "http://example.org/missing", "C:\\missing.exe", 0);
+        s.Application = MISSING;
+        m.UnRegisterApplication(MISSING);
+    } else {
+        s.Application = BROKEN;
+    }
+    WScript.Echo(ME + ": phase " + p);
+    s.Invite(m_contact(p === "policy" ? CAROL : BOB), p);
+}
+
+function m_contact(name) { return { SigninName: name }; }
+
+function S_OnStateChanged(prev) { log.push("OnStateChanged(" + prev + ")"); }
+function S_OnAccepted(data) { log.push("OnAccepted(" + data + ")"); }
+function S_OnDeclined(data) { log.push("OnDeclined(" + data + ")"); }
+function S_OnAppNotPresent(name, url) { log.push("OnAppNotPresent(" + name + ", " + url + ")"); }
+function S_OnContextData(data) {
+    log.push("OnContextData(report)");
+    WScript.Echo(ME + ": the launched application says: " + data);
+    report(/^launched\.js: [0-9]+ checks, fails=0$/.test(data), "the launched application's checks passed");
+    s.Cancel(hr(0x81000606), "done");                 // alice ends the session
+}
+function S_OnTermination(code, data) {
+    log.push("OnTermination(" + hex(code) + ")");
+    checkEq(log.join(" "), EXPECTED[phases[phase]], phases[phase]);
+    WScript.DisconnectObject(s);                      // nothing more is expected of this one
+    next();
+}
+next();
