@@ -9,7 +9,7 @@
 # "launch: ok" when alice reported "fails=0" and all three agents stopped.
 set -uo pipefail
 WINE=$1 HOST=$2 DLL=$3 DIR=$4
-APP="{6D5C0B01-7E57-4A11-9C0D-00000000E0E3}"
+APP="{6D5C0B01-7E57-4A11-9C0D-00000000E0E3}" DYING="{6D5C0B01-7E57-4A11-9C0D-00000000E0E4}"
 SIPDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../sip" && pwd)
 # shellcheck source=tests/sip/lib.sh
 source "$SIPDIR/lib.sh"
@@ -37,13 +37,16 @@ cleanup() {
 }
 trap cleanup EXIT
 APPS="HKLM\\Software\\Microsoft\\MessengerService\\SessionManager\\Apps"
-for g in "$APP" "{6D5C0B01-7E57-4A11-9C0D-00000000E0F1}" "{6D5C0B01-7E57-4A11-9C0D-00000000E0F2}"; do
+for g in "$APP" "$DYING" "{6D5C0B01-7E57-4A11-9C0D-00000000E0F1}" "{6D5C0B01-7E57-4A11-9C0D-00000000E0F2}"; do
   "$WINE" reg delete "$APPS\\$g" /f /reg:64 >/dev/null 2>&1   # left over from an interrupted run
 done
 "$WINE" reg add "HKLM\\Software\\Microsoft\\MessengerService\\SessionManager\\Apps\\$APP" /f /reg:64 /v Name /d "Launch Test" >/dev/null 2>&1
 "$WINE" reg add "HKLM\\Software\\Microsoft\\MessengerService\\SessionManager\\Apps\\$APP" /f /reg:64 /v URL /d "http://example.org/launch" >/dev/null 2>&1
 "$WINE" reg add "HKLM\\Software\\Microsoft\\MessengerService\\SessionManager\\Apps\\$APP" /f /reg:64 /v Path \
   /d "\"$HOSTW\" --timeout 60 \"$LAUNCHEDW\"" >/dev/null 2>&1
+for v in "Name=Dying Test" "URL=http://example.org/dying" "Path=\"$HOSTW\" --timeout 2 \"$LAUNCHEDW\""; do
+  "$WINE" reg add "$APPS\\$DYING" /f /reg:64 /v "${v%%=*}" /d "${v#*=}" >/dev/null 2>&1
+done
 
 agent "$BOB" "$PB" MSGSC_PROMPT=accept MSGSC_TEST_PEER="$ALICE" MSGSC_TEST_APP="$APP" start </dev/null >"$RUN/bob.out" 2>&1 \
   && agent "$CAROL" "$PC" MSGSC_INVITE_POLICY=nobody start </dev/null >"$RUN/carol.out" 2>&1 \
@@ -51,16 +54,30 @@ agent "$BOB" "$PB" MSGSC_PROMPT=accept MSGSC_TEST_PEER="$ALICE" MSGSC_TEST_APP="
 
 rc=0
 env MSGSC_IDENTITY="$ALICE" MSGSC_LISTEN="127.0.0.1:$PA" MSGSC_TEST_PEER="$BOB" MSGSC_TEST_CAROL="$CAROL" \
-  MSGSC_TEST_APP="$APP" "$WINE" "$HOST" --timeout 90 "$DIR/launch_inviter.js" </dev/null >"$RUN/alice.out" 2>&1 || rc=$?
+  MSGSC_TEST_APP="$APP" MSGSC_TEST_DYING_APP="$DYING" "$WINE" "$HOST" --timeout 90 "$DIR/launch_inviter.js" </dev/null >"$RUN/alice.out" 2>&1 || rc=$?
 echo "---- alice (exit $rc)"; cat "$RUN/alice.out"
+
+# bob's agent dies under a running application: its invitation ends, a new agent takes over
+PG=$(free_port)
+env MSGSC_IDENTITY="$BOB" MSGSC_LISTEN="127.0.0.1:$PB" MSGSC_TEST_APP="$APP" MSGSC_TEST_GHOST="ghost@127.0.0.1:$PG" \
+  MSGSC_TEST_CAROL="$CAROL" "$WINE" "$HOST" --timeout 60 "$DIR/agent_watch.js" </dev/null >"$RUN/watch.out" 2>&1 &
+watch=$!
+for _ in $(seq 1 100); do grep -q "inviting" "$RUN/watch.out" && break; sleep 0.1; done
+bobpid=$(grep -o "^\[agent [0-9]*\] running as bob" "$RUN/agents.log" | tail -1 | grep -o "[0-9]*" | head -1)
+"$WINE" taskkill /f /pid "$bobpid" >/dev/null 2>&1
+rc_watch=0
+wait "$watch" || rc_watch=$?
+echo "---- bob's application while his agent $bobpid is killed (exit $rc_watch)"; cat "$RUN/watch.out"
 agent "$BOB" "$PB" stop >/dev/null 2>&1; agent "$CAROL" "$PC" stop >/dev/null 2>&1; agent "$ALICE" "$PA" stop >/dev/null 2>&1
-"$WINE" reg delete "HKLM\\Software\\Microsoft\\MessengerService\\SessionManager\\Apps\\$APP" /f /reg:64 >/dev/null 2>&1
+for g in "$APP" "$DYING"; do "$WINE" reg delete "$APPS\\$g" /f /reg:64 >/dev/null 2>&1; done
 echo "---- agents"; cat "$RUN/agents.log" 2>/dev/null
 stopped=$(grep -c "stopping" "$RUN/agents.log" 2>/dev/null || true)
+restarted=$(grep -c "running as bob" "$RUN/agents.log" 2>/dev/null || true)
 if [ "$rc" -eq 0 ] && grep -q "launch_inviter.js: [0-9]* checks, fails=0" "$RUN/alice.out" \
-   && ! grep -q "not ok" "$RUN/alice.out" && [ "$stopped" -ge 3 ]; then
+   && ! grep -q "not ok" "$RUN/alice.out" "$RUN/watch.out" && [ "$stopped" -ge 3 ] && [ "$rc_watch" -eq 0 ] \
+   && grep -q "agent_watch.js: 2 checks, fails=0" "$RUN/watch.out" && [ "$restarted" -eq 2 ]; then
   echo "launch: ok"
   exit 0
 fi
-echo "launch: FAIL ($stopped of 3 agents stopped)"
+echo "launch: FAIL ($stopped of 3 agents stopped, bob's agent started $restarted times)"
 exit 1

@@ -4,6 +4,8 @@
 //                 session up with GetLaunchingSession; alice hears OnAccepted, then its report
 //   notinstalled: an application bob does not have: OnAppNotPresent, then OnTermination
 //   launchfail:   a registered Path that cannot start: OnTermination(SR_APPLICATION_LAUNCH_FAILED)
+//   appdies:      the launched application takes the session, then dies: bob's agent ends the
+//                 session for it, OnTermination(SR_CONNECTION_FAILURE)
 //   policy:       carol's agent takes invitations from nobody: declined
 // Checks print "ok N - ..." / "not ok N - ..."; the last line is "launch_inviter.js: N checks, fails=F".
 var ME = "launch_inviter.js";
@@ -11,6 +13,7 @@ var sh = new ActiveXObject("WScript.Shell");
 function env(n) { var v = sh.ExpandEnvironmentStrings("%" + n + "%").replace(/\0.*$/, ""); return v === "%" + n + "%" ? "" : v; }
 var BOB = env("MSGSC_TEST_PEER"), CAROL = env("MSGSC_TEST_CAROL");
 var APP = env("MSGSC_TEST_APP");                      // registered with launched.js as its Path
+var DYING = env("MSGSC_TEST_DYING_APP");               // the same, killed 2 s after it hangs
 var MISSING = "{6D5C0B01-7E57-4A11-9C0D-00000000E0F1}";
 var BROKEN = "{6D5C0B01-7E57-4A11-9C0D-00000000E0F2}";
 function hr(x) { return x | 0; }
@@ -27,13 +30,14 @@ function checkEq(got, want, what) { report(got === want, what + " = " + got + (g
 var m = WScript.CreateObject("MessengerPrivate.MsgrSessionManager", "M_");
 m.RegisterApplication(BROKEN, "Broken", "http://example.org/broken", "C:\\no\\such\\program.exe", 0);
 
-var phases = ["launch", "notinstalled", "launchfail", "policy"], phase = -1, s = null, log = [];
+var phases = ["launch", "notinstalled", "launchfail", "appdies", "policy"], phase = -1, s = null, log = [];
 var EXPECTED = {
     launch: "OnStateChanged(1) OnStateChanged(2) OnAccepted() OnStateChanged(3) OnContextData(report) " +
             "OnStateChanged(4) OnTermination(81000606)",
     notinstalled: "OnStateChanged(1) OnStateChanged(2) OnAppNotPresent(Missing, http://example.org/missing) " +
                   "OnTermination(81000309)",
     launchfail: "OnStateChanged(1) OnStateChanged(2) OnTermination(81000601)",
+    appdies: "OnStateChanged(1) OnStateChanged(2) OnAccepted() OnStateChanged(3) OnStateChanged(4) OnTermination(81000603)",
     policy: "OnStateChanged(1) OnStateChanged(2) OnDeclined() OnTermination(81000602)"
 };
 
@@ -56,11 +60,13 @@ function next() {
         m.RegisterApplication(MISSING, "Missing", "http://example.org/missing", "C:\\missing.exe", 0);
         s.Application = MISSING;
         m.UnRegisterApplication(MISSING);
+    } else if (p === "appdies") {
+        s.Application = DYING;
     } else {
         s.Application = BROKEN;
     }
     WScript.Echo(ME + ": phase " + p);
-    s.Invite(m_contact(p === "policy" ? CAROL : BOB), p);
+    s.Invite(m_contact(p === "policy" ? CAROL : BOB), p === "appdies" ? "die" : p);
 }
 
 function m_contact(name) { return { SigninName: name }; }

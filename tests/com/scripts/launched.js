@@ -27,6 +27,9 @@ try {
     report(hr(e.number) === E_FAIL && e.description !== "", "GetLaunchingSession(another pid) -> " + hex(e.number));
 }
 var s = m.GetLaunchingSession(WScript.ProcessId);
+// the invitation's data is the session's first ContextData: "die" asks this process to hang
+// until the host's watchdog kills it, as a crashed application would end
+if (s.ContextData === "die") for (;;) {}
 WScript.ConnectObject(s, "S_");
 report((s.Flags & SF_INVITEE) === SF_INVITEE, "Flags = " + s.Flags);
 report(s.State === SS_ACCEPTED || s.State === SS_CONNECTED, "State = " + s.State);
