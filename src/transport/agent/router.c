@@ -98,7 +98,7 @@ static char *dup_str(msc_str s)
 {
     char *p = malloc(s.n + 1);
     if (!p) return NULL;
-    memcpy(p, s.p, s.n);
+    if (s.n) memcpy(p, s.p, s.n);
     p[s.n] = 0;
     return p;
 }
