@@ -86,6 +86,11 @@ rc_alice=0
 rc_bob=0
 wait "$bob_pid" || rc_bob=$?
 bob_pid=
+# each process reached the network through its user's agent (docs/agent.md): stop both
+for who in "$BOB_ID 127.0.0.1:$BOB_PORT" "$ALICE_ID 127.0.0.1:$ALICE_PORT"; do
+  MSGSC_IDENTITY=${who% *} MSGSC_LISTEN=${who#* } "$MSGSC_WINE64" rundll32.exe "$winpath",AgentMain stop \
+    </dev/null >/dev/null 2>&1
+done
 
 echo
 echo "---- alice's process (VBScript) ----"
@@ -97,11 +102,24 @@ cat "$RUN/bob.out"
 [ -s "$RUN/bob.err" ] && sed 's/^/stderr: /' "$RUN/bob.err"
 echo
 
+# Part two: bob's application is not running.  bob's agent (started as any application starts
+# it) receives alice's invitation, answers "accept" unattended, launches the registered
+# application, which takes the session with GetLaunchingSession; then the other outcomes.
+say "part two: bob's agent runs, his application does not (tests/com/scripts/launch.sh)"
+rc_launch=0
+bash tests/com/scripts/launch.sh "$MSGSC_WINE64" "$HOST" "$DLL" "$ROOT/tests/com/scripts" >"$RUN/launch.out" 2>&1 || rc_launch=$?
+echo
+echo "---- alice's process, then what each user's agent did ----"
+grep -v '^---- \|^launch: ' "$RUN/launch.out" | sed 's/^launch_inviter.js: //'
+echo
+
 # Never trust the exit code alone under Wine: both scripts must have said so.
 if [ "$rc_alice" -eq 0 ] && [ "$rc_bob" -eq 0 ] && grep -q '^alice | everything went as expected' "$RUN/alice.out" \
-   && grep -q '^bob   | everything went as expected' "$RUN/bob.out"; then
+   && grep -q '^bob   | everything went as expected' "$RUN/bob.out" && [ "$rc_launch" -eq 0 ] \
+   && grep -q '^launch: ok' "$RUN/launch.out"; then
   say "the demo went as expected"
   exit 0
 fi
+[ "$rc_launch" -eq 0 ] || cat "$RUN/launch.out" >&2
 say "the demo did NOT go as expected (exit codes: alice $rc_alice, bob $rc_bob)" >&2
 exit 1
