@@ -2,6 +2,7 @@
 // It invites someone who never answers; launch.sh kills bob's agent once it says "inviting".
 // The invitation ends with OnTermination(SR_CONNECTION_FAILURE), msgsc starts a new agent, and
 // an invitation after that (to carol, who takes none) gets its answer through the new agent.
+// Then launch.sh stops that agent on purpose: the manager hears OnAppShutdown.
 var ME = "agent_watch.js";
 var sh = new ActiveXObject("WScript.Shell");
 function env(n) { var v = sh.ExpandEnvironmentStrings("%" + n + "%").replace(/\0.*$/, ""); return v === "%" + n + "%" ? "" : v; }
@@ -28,6 +29,10 @@ function A_OnTermination(code, data) {
 }
 function B_OnTermination(code, data) {
     checkEq(hex(code), "81000602", "an invitation through the restarted agent is answered");
+    WScript.Echo(ME + ": waiting for the agent to stop");
+}
+function M_OnAppShutdown() {
+    checkEq(second !== null, true, "OnAppShutdown when the agent is stopped");
     WScript.Echo(ME + ": " + checks + " checks, fails=" + fails);
     WScript.Quit(0);
 }

@@ -52,10 +52,18 @@ agent "$BOB" "$PB" MSGSC_PROMPT=accept MSGSC_TEST_PEER="$ALICE" MSGSC_TEST_APP="
   && agent "$CAROL" "$PC" MSGSC_INVITE_POLICY=nobody start </dev/null >"$RUN/carol.out" 2>&1 \
   || { echo "launch: FAIL the agents did not start"; cat "$RUN"/*.out; exit 1; }
 
+# bob's observer.vbs runs through alice's invitations (it keeps the "veto" one)
+env MSGSC_IDENTITY="$BOB" MSGSC_LISTEN="127.0.0.1:$PB" "$WINE" "$HOST" --timeout 90 "$DIR/observer.vbs" \
+  </dev/null >"$RUN/observer.out" 2>&1 &
+observer=$!
+for _ in $(seq 1 100); do grep -q "ready" "$RUN/observer.out" && break; sleep 0.1; done
 rc=0
 env MSGSC_IDENTITY="$ALICE" MSGSC_LISTEN="127.0.0.1:$PA" MSGSC_TEST_PEER="$BOB" MSGSC_TEST_CAROL="$CAROL" \
   MSGSC_TEST_APP="$APP" MSGSC_TEST_DYING_APP="$DYING" "$WINE" "$HOST" --timeout 90 "$DIR/launch_inviter.js" </dev/null >"$RUN/alice.out" 2>&1 || rc=$?
+rc_observer=0
+wait "$observer" || rc_observer=$?
 echo "---- alice (exit $rc)"; cat "$RUN/alice.out"
+echo "---- bob's observer.vbs (exit $rc_observer)"; cat "$RUN/observer.out"
 
 # bob's agent dies under a running application: its invitation ends, a new agent takes over
 PG=$(free_port)
@@ -65,6 +73,8 @@ watch=$!
 for _ in $(seq 1 100); do grep -q "inviting" "$RUN/watch.out" && break; sleep 0.1; done
 bobpid=$(grep -o "^\[agent [0-9]*\] running as bob" "$RUN/agents.log" | tail -1 | grep -o "[0-9]*" | head -1)
 "$WINE" taskkill /f /pid "$bobpid" >/dev/null 2>&1
+for _ in $(seq 1 200); do grep -q "waiting for the agent to stop" "$RUN/watch.out" && break; sleep 0.1; done
+agent "$BOB" "$PB" stop >/dev/null 2>&1           # on purpose this time: OnAppShutdown
 rc_watch=0
 wait "$watch" || rc_watch=$?
 echo "---- bob's application while his agent $bobpid is killed (exit $rc_watch)"; cat "$RUN/watch.out"
@@ -75,7 +85,9 @@ stopped=$(grep -c "stopping" "$RUN/agents.log" 2>/dev/null || true)
 restarted=$(grep -c "running as bob" "$RUN/agents.log" 2>/dev/null || true)
 if [ "$rc" -eq 0 ] && grep -q "launch_inviter.js: [0-9]* checks, fails=0" "$RUN/alice.out" \
    && ! grep -q "not ok" "$RUN/alice.out" "$RUN/watch.out" && [ "$stopped" -ge 3 ] && [ "$rc_watch" -eq 0 ] \
-   && grep -q "agent_watch.js: 2 checks, fails=0" "$RUN/watch.out" && [ "$restarted" -eq 2 ]; then
+   && grep -q "agent_watch.js: 3 checks, fails=0" "$RUN/watch.out" && [ "$restarted" -eq 2 ] \
+   && [ "$rc_observer" -eq 0 ] && grep -q "observer.vbs: [0-9]* checks, fails=0" "$RUN/observer.out" \
+   && ! grep -q "not ok" "$RUN/observer.out"; then
   echo "launch: ok"
   exit 0
 fi

@@ -6,6 +6,8 @@
 //   launchfail:   a registered Path that cannot start: OnTermination(SR_APPLICATION_LAUNCH_FAILED)
 //   appdies:      the launched application takes the session, then dies: bob's agent ends the
 //                 session for it, OnTermination(SR_CONNECTION_FAILURE)
+//   veto:         bob's running observer.vbs answers BeforeAppLaunch with FALSE: it keeps the
+//                 session, accepted, and reports through context data
 //   policy:       carol's agent takes invitations from nobody: declined
 // Checks print "ok N - ..." / "not ok N - ..."; the last line is "launch_inviter.js: N checks, fails=F".
 var ME = "launch_inviter.js";
@@ -30,13 +32,15 @@ function checkEq(got, want, what) { report(got === want, what + " = " + got + (g
 var m = WScript.CreateObject("MessengerPrivate.MsgrSessionManager", "M_");
 m.RegisterApplication(BROKEN, "Broken", "http://example.org/broken", "C:\\no\\such\\program.exe", 0);
 
-var phases = ["launch", "notinstalled", "launchfail", "appdies", "policy"], phase = -1, s = null, log = [];
+var phases = ["launch", "notinstalled", "launchfail", "appdies", "veto", "policy"], phase = -1, s = null, log = [];
 var EXPECTED = {
     launch: "OnStateChanged(1) OnStateChanged(2) OnAccepted() OnStateChanged(3) OnContextData(report) " +
             "OnStateChanged(4) OnTermination(81000606)",
     notinstalled: "OnStateChanged(1) OnStateChanged(2) OnAppNotPresent(Missing, http://example.org/missing) " +
                   "OnTermination(81000309)",
     launchfail: "OnStateChanged(1) OnStateChanged(2) OnTermination(81000601)",
+    veto: "OnStateChanged(1) OnStateChanged(2) OnAccepted() OnStateChanged(3) OnContextData(report) " +
+          "OnStateChanged(4) OnTermination(81000606)",
     appdies: "OnStateChanged(1) OnStateChanged(2) OnAccepted() OnStateChanged(3) OnStateChanged(4) OnTermination(81000603)",
     policy: "OnStateChanged(1) OnStateChanged(2) OnDeclined() OnTermination(81000602)"
 };
@@ -53,7 +57,7 @@ function next() {
     s = m.CreateSession();
     WScript.ConnectObject(s, "S_");
     var p = phases[phase];
-    if (p === "launch" || p === "policy") {
+    if (p === "launch" || p === "policy" || p === "veto") {
         s.Application = APP;
     } else if (p === "notinstalled") {
         // registered here while Application is set, gone by the time bob's agent looks
@@ -77,8 +81,8 @@ function S_OnDeclined(data) { log.push("OnDeclined(" + data + ")"); }
 function S_OnAppNotPresent(name, url) { log.push("OnAppNotPresent(" + name + ", " + url + ")"); }
 function S_OnContextData(data) {
     log.push("OnContextData(report)");
-    WScript.Echo(ME + ": the launched application says: " + data);
-    report(/^launched\.js: [0-9]+ checks, fails=0$/.test(data), "the launched application's checks passed");
+    WScript.Echo(ME + ": bob's application says: " + data);
+    report(/^(launched\.js|observer\.vbs): [0-9]+ checks, fails=0$/.test(data), "bob's application's checks passed");
     s.Cancel(hr(0x81000606), "done");                 // alice ends the session
 }
 function S_OnTermination(code, data) {
