@@ -6,7 +6,9 @@
 # nobody.  alice (launch_inviter.js, her own agent) then invites: bob's agent launches the
 # application, which takes the session with GetLaunchingSession; an application bob lacks; a Path
 # that cannot start; carol.  Prints alice's output and the agents' logs, then
-# "launch: ok" when alice reported "fails=0" and all three agents stopped.
+# "launch: ok" when alice reported "fails=0" and all three agents stopped.  With
+# MSGSC_TEST_AGENT_WINE and MSGSC_TEST_AGENT_DLL set (the i686 run, when the x86_64 build exists),
+# bob's first agent is that other bitness's: x86 applications and an x64 agent share one identity.
 set -uo pipefail
 WINE=$1 HOST=$2 DLL=$3 DIR=$4
 APP="{6D5C0B01-7E57-4A11-9C0D-00000000E0E3}" DYING="{6D5C0B01-7E57-4A11-9C0D-00000000E0E4}"
@@ -48,7 +50,20 @@ for v in "Name=Dying Test" "URL=http://example.org/dying" "Path=\"$HOSTW\" --tim
   "$WINE" reg add "$APPS\\$DYING" /f /reg:64 /v "${v%%=*}" /d "${v#*=}" >/dev/null 2>&1
 done
 
-agent "$BOB" "$PB" MSGSC_PROMPT=accept MSGSC_TEST_PEER="$ALICE" MSGSC_TEST_APP="$APP" start </dev/null >"$RUN/bob.out" 2>&1 \
+if [ -n "${MSGSC_TEST_AGENT_WINE:-}" ] && [ -n "${MSGSC_TEST_AGENT_DLL:-}" ]; then
+  # not a job of this shell: nothing here waits for it (it is stopped like the others)
+  ( env MSGSC_IDENTITY="$BOB" MSGSC_LISTEN="127.0.0.1:$PB" MSGSC_PROMPT=accept MSGSC_TEST_PEER="$ALICE" \
+      MSGSC_TEST_APP="$APP" "$MSGSC_TEST_AGENT_WINE" rundll32.exe \
+      "$("$MSGSC_TEST_AGENT_WINE" winepath -w "$MSGSC_TEST_AGENT_DLL" 2>/dev/null | tr -d '\r')",AgentMain \
+      </dev/null >/dev/null 2>&1 & )
+  for _ in $(seq 1 100); do ss -Hlun "sport = :$PB" | grep -q . && break; sleep 0.1; done
+  echo "bob's first agent: $MSGSC_TEST_AGENT_DLL"
+  bob_start=ok
+else
+  agent "$BOB" "$PB" MSGSC_PROMPT=accept MSGSC_TEST_PEER="$ALICE" MSGSC_TEST_APP="$APP" start </dev/null >"$RUN/bob.out" 2>&1 \
+    && bob_start=ok
+fi
+[ "${bob_start:-}" = ok ] && ss -Hlun "sport = :$PB" | grep -q . \
   && agent "$CAROL" "$PC" MSGSC_INVITE_POLICY=nobody start </dev/null >"$RUN/carol.out" 2>&1 \
   || { echo "launch: FAIL the agents did not start"; cat "$RUN"/*.out; exit 1; }
 
