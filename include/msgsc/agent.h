@@ -75,9 +75,8 @@ msc_hr msc_link_client_connect(uint16_t port, msc_str token, uint32_t pid, uint3
                                void (*notify)(void *ctx), void *ctx, uint32_t timeout_ms,
                                msc_link_client **out, msc_link_frame *welcome);
 void msc_link_client_close(msc_link_client *c);
-/* The transport for msc_manager_create: sends are SEND frames; the identity and the local
- * address are the WELCOME's. */
-const msc_transport *msc_link_client_transport(msc_link_client *c);
+/* A frame to the agent (a core message goes as SEND).  S_OK when queued; SR_CONNECTION_FAILURE
+ * once the agent is gone; E_INVALIDARG when the frame cannot be written. */
 msc_hr msc_link_client_send(msc_link_client *c, const msc_link_frame *f);
 /* The next frame: 1 and *f; 0 when none is waiting; -1 once the agent is gone. */
 int msc_link_client_take(msc_link_client *c, msc_link_frame *f);
@@ -112,7 +111,6 @@ typedef uint32_t msc_conn;   /* the host's name for one application connection (
 typedef struct msc_router_host {
     void *ctx;
     uint64_t (*now_ms)(void *ctx);                                  /* required */
-    void (*wake)(void *ctx);         /* the earliest deadline changed */
     msc_hr (*link_send)(void *ctx, msc_conn conn, const msc_link_frame *f);   /* required */
     void (*link_close)(void *ctx, msc_conn conn);   /* a connection that broke the rules */
     /* The registered application for a GUID (1, *info filled) or 0.  NULL: none is. */
@@ -141,6 +139,7 @@ void msc_router_link_frame(msc_router *r, msc_conn conn, const msc_link_frame *f
 void msc_router_link_closed(msc_router *r, msc_conn conn);
 void msc_router_answer(msc_router *r, uint32_t ticket, int accept);
 void msc_router_process_exited(msc_router *r, uint32_t pid);
+/* Timers: after any call above the earliest deadline may have moved; the host asks again. */
 void msc_router_tick(msc_router *r);
 int msc_router_next_deadline(const msc_router *r, uint64_t *at);
 /* 1 once an application asked the agent to stop (MSC_LINK_STOP). */

@@ -120,7 +120,11 @@ typedef struct msc_events {
 typedef struct msc_config {
     uint32_t lifetime_ms;      /* invitation lifetime; 0 = default 300000 (5 minutes) */
     uint32_t answer_wait_ms;   /* bounded wait for a peer's answer; 0 = default 32000 */
-} msc_config;                  /* both are capped at MSC_MAX_LIFETIME_MS (one day) */
+    /* 1: someone upstream (the per-user agent) already checked that an incoming invitation's
+     * application may be taken, so the engine takes it even when app_lookup cannot find it
+     * (a running application may handle invitations for applications it never registered). */
+    int incoming_apps_checked;
+} msc_config;                  /* both times are capped at MSC_MAX_LIFETIME_MS (one day) */
 
 #define MSC_DEFAULT_LIFETIME_MS    300000u
 #define MSC_DEFAULT_ANSWER_WAIT_MS 32000u

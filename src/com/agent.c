@@ -118,8 +118,8 @@ static BOOL rendezvous_path(const struct msgsc_config *cfg, WCHAR *path, DWORD c
     return TRUE;
 }
 
-/* "port token pid" from the agent's file. */
-static BOOL rendezvous_read(const struct msgsc_config *cfg, unsigned *port, char token[40], DWORD *pid)
+/* The port and token from the agent's file ("port token pid"; the pid is for people). */
+static BOOL rendezvous_read(const struct msgsc_config *cfg, unsigned *port, char token[40])
 {
     WCHAR path[MAX_PATH];
     char buf[128];
@@ -133,7 +133,7 @@ static BOOL rendezvous_read(const struct msgsc_config *cfg, unsigned *port, char
     ReadFile(f, buf, sizeof(buf) - 1, &got, NULL);
     CloseHandle(f);
     buf[got] = 0;
-    return sscanf(buf, "%u %39s %lu", port, token, pid) == 3 && *port && *port < 65536;
+    return sscanf(buf, "%u %39s", port, token) == 2 && *port && *port < 65536;
 }
 
 static HANDLE start_agent(void)
@@ -169,14 +169,14 @@ HRESULT msgsc_agent_connect(const struct msgsc_config *cfg, BOOL start, void (*n
 {
     unsigned port;
     char token[40];
-    DWORD pid, waited, code;
+    DWORD waited, code;
     HANDLE agent = NULL;
     msc_hr hr = MSC_SR_CONNECTION_FAILURE;
 
     /* a running agent first; else start one and wait for its file (a second one started at the
      * same time by another process finds the first one's mutex and leaves) */
     for (waited = 0; waited <= 15000; waited += 100) {
-        if (rendezvous_read(cfg, &port, token, &pid)) {
+        if (rendezvous_read(cfg, &port, token)) {
             hr = msc_link_client_connect((uint16_t)port, msc_cstr(token), GetCurrentProcessId(), parent_pid(),
                                          notify, ctx, 5000, out, welcome);
             if (hr == MSC_S_OK) break;
@@ -199,9 +199,9 @@ HRESULT msgsc_agent_connect(const struct msgsc_config *cfg, BOOL start, void (*n
 
 /* ---- the agent process ------------------------------------------------------------------------- */
 struct prompt {
-    uint32_t ticket;
-    DWORD tid;
-    HANDLE thread;
+    uint32_t ticket;             /* 0: free */
+    DWORD tid;                   /* the box's thread */
+    DWORD owner;                 /* the agent's thread, which hears the answer */
     WCHAR text[700];
 };
 
@@ -221,7 +221,6 @@ struct agentproc {
 };
 
 static void io_notify(void *ctx) { SetEvent(((struct agentproc *)ctx)->event); }
-static void no_wake(void *ctx) {}
 
 static void trace_line(void *ctx, const char *line)
 {
@@ -282,10 +281,9 @@ static msc_hr launch(void *ctx, msc_str path, uint32_t *pid)
 static DWORD WINAPI prompt_thread(void *arg)
 {
     struct prompt *p = arg;
-    DWORD main_tid = (DWORD)(ULONG_PTR)p->thread;   /* set before the thread ran; see ask() */
     int r = MessageBoxW(NULL, p->text, L"msgsc: invitation", MB_YESNO | MB_ICONQUESTION | MB_SETFOREGROUND
                         | MB_TOPMOST);
-    PostThreadMessageW(main_tid, WM_PROMPT_ANSWER, p->ticket, r == IDYES);
+    PostThreadMessageW(p->owner, WM_PROMPT_ANSWER, p->ticket, r == IDYES);
     return 0;
 }
 
@@ -309,7 +307,7 @@ static void ask(void *ctx, uint32_t ticket, msc_str peer, msc_str app)
     what[n > 0 ? n : 0] = 0;
     wsprintfW(p->text, L"%s invites you to start \"%s\".\n\nAccept the invitation?", who, what[0] ? what : L"an application");
     p->ticket = ticket;
-    p->thread = (HANDLE)(ULONG_PTR)ap->tid;
+    p->owner = ap->tid;
     if (!(t = CreateThread(NULL, 0, prompt_thread, p, CREATE_SUSPENDED, &p->tid))) {
         p->ticket = 0;
         msc_router_answer(ap->router, ticket, 0);
@@ -428,7 +426,7 @@ static HRESULT agent_run(void)
         return S_OK;
     }
     ap->event = CreateEventW(NULL, FALSE, FALSE, NULL);
-    if (FAILED(hr = msgsc_sip_start(&ap->conf, io_notify, no_wake, ap, &ap->sip))) goto done;
+    if (FAILED(hr = msgsc_sip_start(&ap->conf, io_notify, NULL, ap, &ap->sip))) goto done;
     ZeroMemory(&nc, sizeof(nc));
     nc.bind_host = "127.0.0.1";
     nc.notify = io_notify;
@@ -510,12 +508,15 @@ static HRESULT agent_stop(void)
     return S_OK;
 }
 
-/* rundll32 entry point.  The process's exit code is the HRESULT when the agent cannot start. */
+/* rundll32 entry point.  The process's exit code is the HRESULT when the agent cannot start, or
+ * E_INVALIDARG for an argument other than "stop". */
 void CALLBACK AgentMain(HWND hwnd, HINSTANCE inst, LPSTR cmdline, int show);
 void CALLBACK AgentMain(HWND hwnd, HINSTANCE inst, LPSTR cmdline, int show)
 {
     HRESULT hr;
     while (cmdline && *cmdline == ' ') cmdline++;
-    hr = cmdline && !lstrcmpiA(cmdline, "stop") ? agent_stop() : agent_run();
+    if (!cmdline || !*cmdline) hr = agent_run();
+    else if (!lstrcmpiA(cmdline, "stop")) hr = agent_stop();
+    else hr = E_INVALIDARG;                /* the process's exit code says so */
     ExitProcess(FAILED(hr) ? (UINT)hr : 0);
 }

@@ -47,8 +47,7 @@ struct agent {
     char net_identity[MSC_UTF8_BYTES(MSC_MAX_USER_CHARS) + 1];      /* as the agent says */
     char net_address[MSC_UTF8_BYTES(MSC_MAX_ADDRESS_CHARS) + 1];
     msc_session *launching;      /* the invitation the agent started this process for (referenced) */
-    msc_msg pending_claim;       /* that invitation, until the engine exists */
-    BOOL offering, handled, claiming, stopped, closing;
+    BOOL handled, claiming, closing, ready_posted;
     msc_manager *core;
     struct manager *managers;
     struct msgsc_app_utf8 app;   /* what app_lookup hands the engine (valid until the next lookup) */
@@ -71,11 +70,7 @@ static void host_random(void *ctx, void *buf, size_t len) { msgsc_random(buf, le
 
 static int host_app_lookup(void *ctx, msc_str guid, msc_app_info *info)
 {
-    struct agent *a = ctx;
-    if (msgsc_apps_lookup_utf8(guid, &a->app, info)) return 1;
-    /* an invitation the agent passes on: the agent has decided already (a running application
-     * may take invitations for applications it never registered) */
-    return a->offering || a->claiming;
+    return msgsc_apps_lookup_utf8(guid, &((struct agent *)ctx)->app, info);
 }
 
 static void schedule(struct apartment *apt);
@@ -144,13 +139,9 @@ static msc_hr link_connect(struct agent *a)
     msc_link_frame w;
     msc_hr hr = msgsc_agent_connect(&a->conf, TRUE, net_notify, a, &a->link, &w);
     if (hr != MSC_S_OK) return hr;
-    a->stopped = FALSE;
     lstrcpynA(a->net_identity, w.text, sizeof(a->net_identity));
     lstrcpynA(a->net_address, w.address, sizeof(a->net_address));
-    if (w.has_msg && !a->launching) {
-        if (a->core) claim(a, &w.msg);
-        else a->pending_claim = w.msg;
-    }
+    if (w.has_msg && !a->launching) claim(a, &w.msg);
     return MSC_S_OK;
 }
 
@@ -168,7 +159,6 @@ static void link_lost(struct agent *a, BOOL shutdown)
 {
     msc_link_client_close(a->link);
     a->link = NULL;
-    a->stopped = shutdown;
     msc_manager_abandon_all(a->core, MSC_SR_CONNECTION_FAILURE);
     if (shutdown) {
         managers_fire_shutdown(a);
@@ -191,10 +181,8 @@ static void link_frame(struct agent *a, const msc_link_frame *f)
         break;
     case MSC_LINK_OFFER:
         if (!f->has_msg) break;
-        a->offering = TRUE;
         a->handled = FALSE;
         msc_manager_receive(a->core, &f->msg);
-        a->offering = FALSE;
         link_reply(a, MSC_LINK_HANDLED, f->msg.session_id, a->handled);
         break;
     case MSC_LINK_BEFORE_LAUNCH:
@@ -233,6 +221,12 @@ static void link_drain(struct agent *a)
 }
 
 msc_session *agent_launching(struct agent *a) { return a->launching; }
+
+BOOL agent_launching_first_pickup(struct agent *a)
+{
+    if (!a->launching || a->ready_posted) return FALSE;
+    return a->ready_posted = TRUE;
+}
 
 /* ---- the apartment window ------------------------------------------------------------------- */
 /* Deliver the loopback's messages from a posted message of their own, never in passing: so
@@ -420,12 +414,10 @@ HRESULT agent_get(struct agent **out)
     memcpy(a->identity, who, sizeof(who));
     a->conf = conf;
     if (conf.transport != MSGSC_TRANSPORT_LOOPBACK && conf.agent) {
-        a->link_tp.ctx = a;
-        a->link_tp.send = link_send;
+        a->link_tp.ctx = a;          /* connected once the engine exists: WELCOME may hand it */
+        a->link_tp.send = link_send; /* the invitation this process was launched for */
         a->link_tp.local_identity = link_identity;
         a->link_tp.local_address = link_address;
-        a->net_identity[0] = 0;
-        if ((hr = link_connect(a)) != S_OK) goto fail;
     } else if (conf.transport != MSGSC_TRANSPORT_LOOPBACK) {
         if ((hr = msgsc_sip_start(&conf, net_notify, host_wake, a, &a->sip)) != S_OK) goto fail;
     } else if (!(a->ep = msc_loopnet_find(apt->net, msc_cstr(who)))
@@ -444,9 +436,10 @@ HRESULT agent_get(struct agent **out)
     ev.invitation = on_invitation;
     ZeroMemory(&cfg, sizeof(cfg));
     cfg.lifetime_ms = conf.lifetime_ms;
+    cfg.incoming_apps_checked = a->link_tp.send != NULL;    /* the agent checked them */
     if (a->link_tp.send) {
         if (!(a->core = msc_manager_create(&host, &a->link_tp, &ev, &cfg))) goto oom;
-        if (a->pending_claim.verb) claim(a, &a->pending_claim);
+        if ((hr = link_connect(a)) != S_OK) goto fail;
     } else if (a->sip) {
         if (!(a->core = msc_manager_create(&host, msc_sip_stack_transport(a->sip), &ev, &cfg))) goto oom;
         msc_sip_ua_bind(msc_sip_stack_ua(a->sip), a->core);
@@ -466,6 +459,9 @@ oom:
     hr = E_OUTOFMEMORY;
 fail:
     if (a) {
+        a->closing = TRUE;
+        msc_session_unref(a->launching);
+        msc_manager_destroy(a->core);
         msc_sip_stack_stop(a->sip);
         msc_link_client_close(a->link);
     }

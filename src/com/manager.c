@@ -26,7 +26,6 @@ struct manager {
     struct manager *next;        /* the agent's managers */
     LONG challenge_cookie;       /* the RequestChallenge awaiting SendResponse */
     BOOL challenge_pending;
-    BOOL ready_sent;             /* OnReadyToLaunch after the first GetLaunchingSession */
     struct lock_event *lock_events;  /* posted, not yet fired: cancelled if the manager goes */
 };
 
@@ -167,8 +166,7 @@ static HRESULT WINAPI manager_GetLaunchingSession(IMsgrSessionManager *iface, LO
         return msgsc_result_text(E_FAIL, &IID_IMsgrSessionManager,
                                  L"No invitation launched this process.");
     if (FAILED(hr = session_wrap(m->agent, core, (IMsgrSession **)out))) return result(hr);
-    if (!m->ready_sent) {
-        m->ready_sent = TRUE;
+    if (agent_launching_first_pickup(m->agent)) {
         msc_session_ref(core);
         if (FAILED(agent_defer(m->agent, ready_fire, core, ready_release))) msc_session_unref(core);
     }

@@ -173,6 +173,8 @@ BOOL managers_fire_invitation(struct agent *a, IDispatch *session, BSTR data);
 void managers_fire_shutdown(struct agent *a);                          /* OnAppShutdown */
 /* The session the agent launched this process for (not referenced), or NULL. */
 msc_session *agent_launching(struct agent *a);
+/* TRUE the first time only: OnReadyToLaunch follows the first GetLaunchingSession. */
+BOOL agent_launching_first_pickup(struct agent *a);
 
 /* The COM object for a core session: the existing one, AddRef'd, or a new one. */
 HRESULT session_wrap(struct agent *a, msc_session *core, IMsgrSession **out);   /* session.c */

@@ -455,7 +455,7 @@ msc_hr msc__accept_invite(msc_manager *m, const msc_msg *msg, const char *id, ms
     memset(&info, 0, sizeof(info));
     info.name = field(msg->app_name);
     info.url = field(msg->app_url);
-    if (m->host.app_lookup && !m->host.app_lookup(m->host.ctx, field(app), &info)) {
+    if (m->host.app_lookup && !m->host.app_lookup(m->host.ctx, field(app), &info) && !m->cfg.incoming_apps_checked) {
         msc__reply(m, msg, MSC_VERB_CANCEL, MSC_CANCEL_REJECT_NOT_INSTALLED, MSC_MSGR_E_AI_REJECT_NOT_INST);
         return MSC_SR_APP_NOT_REGISTERED;
     }

@@ -451,6 +451,13 @@ static void test_manager_members(void **state)
     ev.nlog = 0;
     FAILS(IMsgrSessionManager_CreateSession(m, NULL), E_INVALIDARG, &IID_IMsgrSessionManager);
     FAILS(IMsgrSessionManager_GetLaunchingSession(m, (LONG)GetCurrentProcessId(), &d), E_FAIL, &IID_IMsgrSessionManager);
+    /* no process has ID 0 or below; another process's launching session is not ours; NULL out */
+    FAILS(IMsgrSessionManager_GetLaunchingSession(m, 0, &d), E_INVALIDARG, &IID_IMsgrSessionManager);
+    FAILS(IMsgrSessionManager_GetLaunchingSession(m, -5, &d), E_INVALIDARG, &IID_IMsgrSessionManager);
+    FAILS(IMsgrSessionManager_GetLaunchingSession(m, (LONG)GetCurrentProcessId() + 4, &d), E_FAIL,
+          &IID_IMsgrSessionManager);
+    FAILS(IMsgrSessionManager_GetLaunchingSession(m, (LONG)GetCurrentProcessId(), NULL), E_INVALIDARG,
+          &IID_IMsgrSessionManager);
     FAILS(IMsgrSessionManager_get_Applications(m, &d), E_NOTIMPL, &IID_IMsgrSessionManager);
     /* RegisterApplication: flags must be 0, GUID well formed, name and path present */
     FAILS(IMsgrSessionManager_RegisterApplication(m, g, n, u, p, 1), E_INVALIDARG, &IID_IMsgrSessionManager);

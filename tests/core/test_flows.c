@@ -407,6 +407,34 @@ static void test_app_not_installed_at_peer(void **state)
     msc_session_unref(a);
 }
 
+/* Behind the per-user agent, the agent has checked the application already: the engine takes the
+ * invitation even for an application it cannot find (a running app may handle it). */
+static void test_app_checked_upstream(void **state)
+{
+    world *w;
+    party *x, *y;
+    msc_session *a, *b;
+    msc_str v;
+    (void)state;
+
+    w = world_new(NULL);
+    x = world_party(w, ALICE);
+    w->cfg.incoming_apps_checked = 1;
+    y = world_party(w, BOB);
+    y->apps = 1;            /* bob has only APP_GUID */
+    a = new_session(x, APP2_GUID);
+    assert_non_null(b = invite(x, a, y, "want to share a file?"));
+    assert_int_equal(msc_session_state(b), MSC_SS_INVITATION);
+    /* bob's copy names the application as the invitation did */
+    assert_int_equal(msc_session_application_name(b, &v), MSC_S_OK);
+    assert_int_equal(v.n, strlen("File Transfer"));
+    assert_int_equal(msc_session_accept(b, MSC_STR_EMPTY), MSC_S_OK);
+    world_pump(w);
+    assert_int_equal(msc_session_state(a), MSC_SS_CONNECTED);
+    msc_session_unref(a);
+    world_free(w);
+}
+
 /* ---- time --------------------------------------------------------------------------------- */
 static void test_lifetime_ends_both_sides(void **state)
 {
@@ -707,6 +735,7 @@ int main(void)
         T(test_new_session_properties),
         LOOPBACK_ONLY(test_bad_input_is_refused_and_changes_nothing)
         T(test_app_not_installed_at_peer),
+        T(test_app_checked_upstream),
         T(test_lifetime_ends_both_sides),
         T(test_lifetime_configurable),
         LOOPBACK_ONLY(test_lost_ack_ends_both_after_answer_wait)

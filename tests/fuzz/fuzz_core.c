@@ -93,7 +93,7 @@ static void make_manager(int i)
 {
     msc_host host = { (void *)(intptr_t)i, clock_now, NULL, NULL, lookup };
     msc_events ev = { NULL, on_inv, on_state, on_data, on_data, on_data, on_term, on_ctx, on_err, on_anp };
-    msc_config cfg = { 60000, 5000 };
+    msc_config cfg = { 60000, 5000, 0 };
     mgrs[i] = msc_manager_create(&host, msc_loop_endpoint_transport(eps[i]), &ev, &cfg);
     CHECK(mgrs[i]);
     msc_loop_endpoint_bind(eps[i], mgrs[i]);

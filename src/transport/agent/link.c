@@ -189,10 +189,7 @@ msc_hr msc_link_decode(const char *buf, size_t len, msc_link_frame *f)
 struct msc_link_client {
     msc_netio *io;
     msc_addr agent;
-    msc_transport tp;
     int gone;
-    char identity[sizeof(((msc_link_frame *)0)->text)];
-    char address[sizeof(((msc_link_frame *)0)->address)];
     char wire[MSC_LINK_MAX];
 };
 
@@ -204,18 +201,6 @@ msc_hr msc_link_client_send(msc_link_client *c, const msc_link_frame *f)
     if (!(n = msc_link_encode(f, c->wire, sizeof(c->wire)))) return MSC_E_INVALIDARG;
     return msc_netio_send(c->io, MSC_NET_TCP, &c->agent, c->wire, n);
 }
-
-static msc_hr tp_send(void *ctx, const msc_msg *msg)
-{
-    msc_link_frame f;
-    msc_link_init(&f, MSC_LINK_SEND);
-    f.has_msg = 1;
-    f.msg = *msg;
-    return msc_link_client_send(ctx, &f);
-}
-
-static msc_str tp_identity(void *ctx) { return msc_cstr(((msc_link_client *)ctx)->identity); }
-static msc_str tp_address(void *ctx) { return msc_cstr(((msc_link_client *)ctx)->address); }
 
 int msc_link_client_take(msc_link_client *c, msc_link_frame *f)
 {
@@ -281,17 +266,9 @@ msc_hr msc_link_client_connect(uint16_t port, msc_str token, uint32_t pid, uint3
         free(c);
         return hr;
     }
-    memcpy(c->identity, welcome->text, sizeof(c->identity));
-    memcpy(c->address, welcome->address, sizeof(c->address));
-    c->tp.ctx = c;
-    c->tp.send = tp_send;
-    c->tp.local_identity = tp_identity;
-    c->tp.local_address = tp_address;
     *out = c;
     return MSC_S_OK;
 }
-
-const msc_transport *msc_link_client_transport(msc_link_client *c) { return c ? &c->tp : NULL; }
 
 void msc_link_client_close(msc_link_client *c)
 {

@@ -74,7 +74,6 @@ struct msc_router {
     size_t nbuckets;
     uint32_t next_ticket;
     int stop;
-    int depth;                    /* inside a call: wake() once at the end */
     msc_router_stats st;
 };
 
@@ -91,8 +90,6 @@ static void trace(msc_router *r, const char *fmt, ...)
     va_end(ap);
     r->host.trace(r->host.ctx, line);
 }
-
-static void wake(msc_router *r) { if (r->host.wake) r->host.wake(r->host.ctx); }
 
 static char *dup_str(msc_str s)
 {
@@ -272,6 +269,14 @@ static void refuse(msc_router *r, held *h, msc_cancel_code code, msc_hr hr)
 static void next_offer(msc_router *r, held *h);
 static void next_veto(msc_router *r, held *h);
 
+/* Both sides end with SR_APPLICATION_LAUNCH_FAILED. */
+static void launch_failed(msc_router *r, held *h, const char *why)
+{
+    trace(r, "%s: process %u: %s", h->invite.session_id, (unsigned)h->pid, why);
+    r->st.launch_failed++;
+    refuse(r, h, MSC_CANCEL_FAIL, MSC_SR_APPLICATION_LAUNCH_FAILED);
+}
+
 static void launch(msc_router *r, held *h)
 {
     msc_app_info info;
@@ -281,9 +286,7 @@ static void launch(msc_router *r, held *h)
     memset(&info, 0, sizeof(info));
     if (!r->host.app_lookup || !r->host.app_lookup(r->host.ctx, msc_cstr(h->invite.app_guid), &info)
         || !info.path.n || !r->host.launch || r->host.launch(r->host.ctx, info.path, &h->pid) != MSC_S_OK) {
-        trace(r, "%s: the application could not be started", h->invite.session_id);
-        r->st.launch_failed++;
-        refuse(r, h, MSC_CANCEL_FAIL, MSC_SR_APPLICATION_LAUNCH_FAILED);
+        launch_failed(r, h, "the application could not be started");
         return;
     }
     trace(r, "%s: started process %u", h->invite.session_id, (unsigned)h->pid);
@@ -465,7 +468,6 @@ static void net_receive(void *ctx, const msc_msg *msg)
     held *h;
     size_t i;
 
-    r->depth++;
     if ((rt = route_find(r, msg->session_id))) {
         route_note(r, rt, msg);
         send_msg(r, rt->conn, MSC_LINK_DELIVER, msg, 0);
@@ -484,7 +486,6 @@ static void net_receive(void *ctx, const msc_msg *msg)
         /* nobody here knows the session: end it on the peer rather than leave a ghost */
         net_send(r, MSC_VERB_BYE, MSC_CANCEL_NONE, MSC_SR_SESSION_CANCELLED_REMOTE, msg->session_id, msg->from);
     }
-    if (!--r->depth) wake(r);
 }
 
 static void net_send_failed(void *ctx, const msc_msg *msg, msc_hr hr)
@@ -592,7 +593,6 @@ void msc_router_link_frame(msc_router *r, msc_conn conn, const msc_link_frame *f
         msc_router_link_open(r, conn);
         if (!(c = conn_find(r, conn))) return;
     }
-    r->depth++;
     if (f->kind == MSC_LINK_HELLO) {
         hello(r, c, f);
     } else if (!c->hello) {
@@ -622,7 +622,6 @@ void msc_router_link_frame(msc_router *r, msc_conn conn, const msc_link_frame *f
             }
         }
     }
-    if (!--r->depth) wake(r);
 }
 
 void msc_router_link_closed(msc_router *r, msc_conn conn)
@@ -631,7 +630,6 @@ void msc_router_link_closed(msc_router *r, msc_conn conn)
     size_t i;
 
     if (!r || !conn_find(r, conn)) return;
-    r->depth++;
     for (i = 0; i < r->nroutes;) {
         route *rt = &r->routes[i];
         if (rt->conn == conn) {
@@ -656,7 +654,6 @@ void msc_router_link_closed(msc_router *r, msc_conn conn)
             break;
         }
     }
-    if (!--r->depth) wake(r);
 }
 
 void msc_router_answer(msc_router *r, uint32_t ticket, int accept)
@@ -666,9 +663,7 @@ void msc_router_answer(msc_router *r, uint32_t ticket, int accept)
     for (h = r->held; h; h = h->next) {
         if (h->phase == ASKING && h->ticket == ticket) {
             h->phase = VETOING;               /* answered: nothing to take back */
-            r->depth++;
             decided(r, h, accept);
-            if (!--r->depth) wake(r);
             return;
         }
     }
@@ -680,11 +675,7 @@ void msc_router_process_exited(msc_router *r, uint32_t pid)
     if (!r) return;
     for (h = r->held; h; h = h->next) {
         if (h->phase == LAUNCHING && h->pid == pid) {
-            trace(r, "%s: process %u ended before it took the invitation", h->invite.session_id, (unsigned)pid);
-            r->st.launch_failed++;
-            r->depth++;
-            refuse(r, h, MSC_CANCEL_FAIL, MSC_SR_APPLICATION_LAUNCH_FAILED);
-            if (!--r->depth) wake(r);
+            launch_failed(r, h, "the process ended before it took the invitation");
             return;
         }
     }
@@ -698,7 +689,6 @@ void msc_router_tick(msc_router *r)
 
     if (!r) return;
     t = now(r);
-    r->depth++;
     for (h = r->held; h; h = next) {
         next = h->next;
         if (t >= h->expires) {
@@ -706,9 +696,7 @@ void msc_router_tick(msc_router *r)
             trace(r, "%s: expired while held", h->invite.session_id);
             held_free(r, h);
         } else if (h->phase == LAUNCHING && t >= h->wait_until) {
-            trace(r, "%s: process %u never took the invitation", h->invite.session_id, (unsigned)h->pid);
-            r->st.launch_failed++;
-            refuse(r, h, MSC_CANCEL_FAIL, MSC_SR_APPLICATION_LAUNCH_FAILED);
+            launch_failed(r, h, "the process never took the invitation");
         } else if (h->waiting && t >= h->wait_until) {
             msc_conn late = h->waiting;
             h->waiting = 0;
@@ -721,7 +709,6 @@ void msc_router_tick(msc_router *r)
         if (r->routes[i].ended && t >= r->routes[i].linger_until) route_remove(r, &r->routes[i]);
         else i++;
     }
-    if (!--r->depth) wake(r);
 }
 
 int msc_router_next_deadline(const msc_router *r, uint64_t *at)

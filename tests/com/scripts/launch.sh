@@ -39,6 +39,10 @@ cleanup() {
 }
 trap cleanup EXIT
 APPS="HKLM\\Software\\Microsoft\\MessengerService\\SessionManager\\Apps"
+# an argument AgentMain does not know starts nothing: exit code E_INVALIDARG (0x80070057 & 0xff)
+bad_rc=0
+"$WINE" rundll32.exe "$DLLW",AgentMain bogus </dev/null >/dev/null 2>&1 || bad_rc=$?
+[ "$bad_rc" -eq 87 ] || { echo "launch: FAIL AgentMain bogus exited $bad_rc, want 87"; exit 1; }
 for g in "$APP" "$DYING" "{6D5C0B01-7E57-4A11-9C0D-00000000E0F1}" "{6D5C0B01-7E57-4A11-9C0D-00000000E0F2}"; do
   "$WINE" reg delete "$APPS\\$g" /f /reg:64 >/dev/null 2>&1   # left over from an interrupted run
 done
