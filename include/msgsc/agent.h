@@ -33,9 +33,12 @@ typedef enum msc_link_kind {
     MSC_LINK_HANDLED,       /* session; value: 1 when a sink set pfHandled */
     MSC_LINK_LAUNCH_OK,     /* session; value: pfEnableDefault after BeforeAppLaunch */
     MSC_LINK_STOP,          /* stop the agent (after HELLO) */
+    MSC_LINK_START,         /* msg: an INVITE the user starts (to, app_guid, data; its session id
+                               names the request): launch the application as its inviter */
     /* agent -> application */
     MSC_LINK_WELCOME,       /* text: the user's sign-in name; address: the local address; msg
-                               (an INVITE) when the agent launched this process for it */
+                               (an INVITE) when the agent launched this process for it: value 0,
+                               the peer's invitation (take it); value 1, a START (send it) */
     MSC_LINK_DELIVER,       /* msg: from the network */
     MSC_LINK_SEND_FAILED,   /* msg: what could not be delivered; value: why */
     MSC_LINK_OFFER,         /* msg: a new invitation (INVITE); answer HANDLED */
@@ -44,6 +47,7 @@ typedef enum msc_link_kind {
     MSC_LINK_TAKE,          /* session: the user accepted and this application keeps it: accept */
     MSC_LINK_END,           /* session; value: hr: settled elsewhere, end it here only */
     MSC_LINK_SHUTDOWN,      /* the agent is stopping (OnAppShutdown) */
+    MSC_LINK_RESULT,        /* session: a START's; value: hr; value2: the launched process id */
     MSC_LINK_KIND_COUNT
 } msc_link_kind;
 

@@ -2,6 +2,9 @@
  *
  *   rundll32 msgsc.dll,AgentMain          run the agent for the configured identity
  *   rundll32 msgsc.dll,AgentMain stop     ask the running one to stop
+ *   rundll32 msgsc.dll,AgentMain invite <contact> <{app GUID}> [app data]
+ *                                         invite contact to a registered application, which the
+ *                                         agent launches as the inviter (Messenger's own menu did)
  *
  * The first msgsc.dll that needs the network starts it (msgsc_agent_connect).  It owns the SIP
  * stack and runs the router (src/transport/agent/router.c) on one thread; applications reach it
@@ -508,15 +511,70 @@ static HRESULT agent_stop(void)
     return S_OK;
 }
 
-/* rundll32 entry point.  The process's exit code is the HRESULT when the agent cannot start, or
- * E_INVALIDARG for an argument other than "stop". */
-void CALLBACK AgentMain(HWND hwnd, HINSTANCE inst, LPSTR cmdline, int show);
-void CALLBACK AgentMain(HWND hwnd, HINSTANCE inst, LPSTR cmdline, int show)
+/* The next word of s (up to a space) into out as UTF-8; s moves past it and the spaces after. */
+static BOOL next_word(const WCHAR **s, char *out, size_t cap)
+{
+    const WCHAR *p = *s, *e = p;
+    int n;
+    while (*e && *e != ' ') e++;
+    if (e == p || (n = WideCharToMultiByte(CP_UTF8, 0, p, (int)(e - p), out, (int)cap - 1, NULL, NULL)) <= 0)
+        return FALSE;
+    out[n] = 0;
+    while (*e == ' ') e++;
+    *s = e;
+    return TRUE;
+}
+
+/* "invite <contact> <{GUID}> [data]": the agent launches the registered application, which sends
+ * the invitation as its inviter.  S_OK once that process took it; SR_APP_NOT_REGISTERED,
+ * SR_INVITED_SELF, SR_APPLICATION_LAUNCH_FAILED, E_INVALIDARG for a bad command line. */
+static HRESULT agent_invite(const WCHAR *args)
+{
+    struct msgsc_config conf;
+    msc_link_client *c;
+    msc_link_frame f, w;
+    char id[MSC_GUID_CHARS + 1], data[MSC_MAX_APP_DATA_BYTES + 1];
+    WCHAR wid[MSC_GUID_CHARS + 1];
+    GUID g;
+    int k, n = 0;
+    HRESULT hr;
+
+    msc_link_init(&f, MSC_LINK_START);
+    f.has_msg = 1;
+    if (FAILED(CoCreateGuid(&g)) || !StringFromGUID2(&g, wid, MSC_GUID_CHARS + 1)) return E_FAIL;
+    WideCharToMultiByte(CP_UTF8, 0, wid, -1, id, sizeof(id), NULL, NULL);
+    msc_msg_init(&f.msg, MSC_VERB_INVITE, msc_cstr(id));
+    if (!next_word(&args, f.msg.to, sizeof(f.msg.to)) || !next_word(&args, f.msg.app_guid, sizeof(f.msg.app_guid))
+        || !msc_guid_valid(msc_cstr(f.msg.app_guid))
+        || (*args && (n = WideCharToMultiByte(CP_UTF8, 0, args, -1, data, sizeof(data), NULL, NULL)) <= 0)
+        || !msc_msg_set_data(&f.msg, msc_str_make(data, n ? (size_t)n - 1 : 0)))
+        return E_INVALIDARG;
+    msgsc_config_read(&conf);
+    if ((hr = msgsc_agent_connect(&conf, TRUE, NULL, NULL, &c, &w)) != S_OK) return hr;
+    hr = msc_link_client_send(c, &f);
+    /* the answer comes once the launched process took it, or the launch failed (at most 60 s) */
+    for (k = 0; hr == S_OK && k < 1400; k++) {
+        int got = msc_link_client_take(c, &w);
+        if (got < 0) hr = MSC_SR_CONNECTION_FAILURE;
+        else if (got && w.kind == MSC_LINK_RESULT && !strcmp(w.session, id)) break;
+        else if (!got) Sleep(50);
+    }
+    if (hr == S_OK) hr = k < 1400 ? (HRESULT)w.value : MSC_SR_APPLICATION_LAUNCH_FAILED;
+    msc_link_client_close(c);
+    return hr;
+}
+
+/* rundll32 entry point (rundll32 prefers the W form: the command line arrives as Unicode).  The
+ * process's exit code is the HRESULT when the agent cannot start or a command fails, E_INVALIDARG
+ * for a command it does not know. */
+void CALLBACK AgentMainW(HWND hwnd, HINSTANCE inst, LPWSTR cmdline, int show);
+void CALLBACK AgentMainW(HWND hwnd, HINSTANCE inst, LPWSTR cmdline, int show)
 {
     HRESULT hr;
     while (cmdline && *cmdline == ' ') cmdline++;
     if (!cmdline || !*cmdline) hr = agent_run();
-    else if (!lstrcmpiA(cmdline, "stop")) hr = agent_stop();
+    else if (!lstrcmpiW(cmdline, L"stop")) hr = agent_stop();
+    else if (!wcsncmp(cmdline, L"invite ", 7)) hr = agent_invite(cmdline + 7);
     else hr = E_INVALIDARG;                /* the process's exit code says so */
     ExitProcess(FAILED(hr) ? (UINT)hr : 0);
 }

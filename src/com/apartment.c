@@ -46,7 +46,7 @@ struct agent {
     struct msgsc_config conf;    /* to reach the agent again */
     char net_identity[MSC_UTF8_BYTES(MSC_MAX_USER_CHARS) + 1];      /* as the agent says */
     char net_address[MSC_UTF8_BYTES(MSC_MAX_ADDRESS_CHARS) + 1];
-    msc_session *launching;      /* the invitation the agent started this process for (referenced) */
+    msc_session *launching;      /* the session the agent launched this process for (referenced) */
     BOOL handled, claiming, closing, ready_posted;
     msc_manager *core;
     struct manager *managers;
@@ -134,6 +134,18 @@ static void claim(struct agent *a, const msc_msg *invite)
     if (a->launching) msc_session_accept(a->launching, MSC_STR_EMPTY);
 }
 
+/* The user invited someone from the agent, which launched this process as the inviter: send it. */
+static void start(struct agent *a, const msc_msg *req)
+{
+    msc_session *s;
+    if (msc_session_create(a->core, &s) != MSC_S_OK) return;
+    if (msc_session_set_application(s, msc_cstr(req->app_guid)) == MSC_S_OK
+        && msc_session_invite(s, msc_cstr(req->to), msc_str_make(req->data, req->data_len)) == MSC_S_OK)
+        a->launching = s;
+    else
+        msc_session_unref(s);
+}
+
 static msc_hr link_connect(struct agent *a)
 {
     msc_link_frame w;
@@ -141,7 +153,10 @@ static msc_hr link_connect(struct agent *a)
     if (hr != MSC_S_OK) return hr;
     lstrcpynA(a->net_identity, w.text, sizeof(a->net_identity));
     lstrcpynA(a->net_address, w.address, sizeof(a->net_address));
-    if (w.has_msg && !a->launching) claim(a, &w.msg);
+    if (w.has_msg && !a->launching) {
+        if (w.value) start(a, &w.msg);
+        else claim(a, &w.msg);
+    }
     return MSC_S_OK;
 }
 

@@ -93,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char sid[40];
 
         snprintf(sid, sizeof(sid), "{00000000-0000-4000-8000-0000000000%02X}", a % 16);
-        switch (op % 8) {
+        switch (op % 9) {
         case 0: {                                         /* raw bytes from an application */
             size_t n = data[i++];
             if (n > size - i) n = size - i;
@@ -116,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case 2:                                           /* an invitation from the network */
         case 3:                                           /* ... or its withdrawal */
-            msc_msg_init(&m, op % 8 == 2 ? MSC_VERB_INVITE : MSC_VERB_CANCEL, msc_cstr(sid));
+            msc_msg_init(&m, op % 9 == 2 ? MSC_VERB_INVITE : MSC_VERB_CANCEL, msc_cstr(sid));
             m.code = MSC_CANCEL_OUTBANDCANCEL;
             snprintf(m.from, sizeof(m.from), "p%d@x", (a >> 4) % 4);
             strcpy(m.to, "me@example.org");
@@ -133,8 +133,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 6:
             msc_router_answer(r, a & 1 ? last_ticket : a, a & 2);
             break;
-        default:
+        case 7:
             msc_router_process_exited(r, a % 8);
+            break;
+        default:                                          /* the user starts an invitation */
+            msc_link_init(&f, MSC_LINK_START);
+            f.has_msg = 1;
+            msc_msg_init(&f.msg, MSC_VERB_INVITE, msc_cstr(sid));
+            snprintf(f.msg.to, sizeof(f.msg.to), (a >> 4) % 4 ? "p%d@x" : "me@example.org", (a >> 4) % 4);
+            snprintf(f.msg.app_guid, sizeof(f.msg.app_guid), "{%c0000000-0000-4000-8000-000000000000}", '0' + (a & 3));
+            msc_router_link_frame(r, conn, &f);
             break;
         }
     }

@@ -396,6 +396,96 @@ static void test_launch_failures(void **state)
     assert_int_equal(msc_router_get_stats(W.r).held, 0);
 }
 
+/* ---- the user's own invitations (START) --------------------------------------------------------- */
+static void start_invite(msc_conn c, const char *sid, const char *to, const char *app)
+{
+    msc_link_frame f;
+    msc_link_init(&f, MSC_LINK_START);
+    f.has_msg = 1;
+    msc_msg_init(&f.msg, MSC_VERB_INVITE, msc_cstr(sid));
+    strcpy(f.msg.to, to);
+    strcpy(f.msg.app_guid, app);
+    memcpy(f.msg.data, "hi", f.msg.data_len = 2);
+    msc_router_link_frame(W.r, c, &f);
+}
+
+static void expect_result(msc_conn c, const char *sid, msc_hr hr)
+{
+    const msc_link_frame *f = last_to(c, MSC_LINK_RESULT);
+    assert_non_null(f);
+    assert_string_equal(f->session, sid);
+    assert_int_equal(f->value, hr);
+}
+
+static void test_start_launches_the_inviter(void **state)
+{
+    const msc_link_frame *f;
+    (void)state;
+    start();
+    hello(1, 100, 1);                                    /* the command */
+    start_invite(1, SID, "alice@example.org", APP);
+    assert_int_equal(W.nlaunched, 1);
+    assert_string_equal(W.launched[0], "\"C:\\Program Files\\wb.exe\" /session");
+    assert_int_equal(W.nnet, 0);                         /* nothing goes out before the application runs */
+    assert_null(last_to(1, MSC_LINK_RESULT));
+    /* a command is not an application: no offers (so carol's invitation launches another) */
+    W.next_pid = 5555;
+    invite(SID2, "carol@example.org");
+    assert_null(last_to(1, MSC_LINK_OFFER));
+    /* the launched process gets the invitation to send, the command hears it was taken */
+    hello(8, 4242, 1);
+    assert_non_null(f = last_to(8, MSC_LINK_WELCOME));
+    assert_true(f->has_msg);
+    assert_int_equal(f->value, 1);
+    assert_string_equal(f->msg.to, "alice@example.org");
+    assert_string_equal(f->msg.app_guid, APP);
+    assert_int_equal(f->msg.data_len, 2);
+    expect_result(1, SID, MSC_S_OK);
+    assert_int_equal(last_to(1, MSC_LINK_RESULT)->value2, 4242);
+    /* its own session then goes out and comes back as usual */
+    app_sends(8, MSC_VERB_INVITE, "{A0000000-0000-4000-8000-000000000002}", "alice@example.org");
+    assert_int_equal(last_net()->verb, MSC_VERB_INVITE);
+    from_net(MSC_VERB_ACCEPT, "{A0000000-0000-4000-8000-000000000002}", "alice@example.org");
+    assert_int_equal(last_to(8, MSC_LINK_DELIVER)->msg.verb, MSC_VERB_ACCEPT);
+    /* the request's id never names a session */
+    from_net(MSC_VERB_CANCEL, SID, "alice@example.org");
+    assert_int_equal(count_to(8, MSC_LINK_DELIVER), 1);
+}
+
+static void test_start_refusals(void **state)
+{
+    (void)state;
+    start();
+    hello(1, 100, 1);
+    start_invite(1, SID, "alice@example.org", OTHER);
+    expect_result(1, SID, MSC_SR_APP_NOT_REGISTERED);
+    start_invite(1, SID, "BOB@example.org", APP);
+    expect_result(1, SID, MSC_SR_INVITED_SELF);
+    start_invite(1, SID, "", APP);
+    expect_result(1, SID, MSC_E_INVALIDARG);
+    assert_int_equal(W.nlaunched, 0);
+    /* launch failures reach the command, never the network */
+    W.launch_hr = MSC_E_FAIL;
+    start_invite(1, SID, "alice@example.org", APP);
+    expect_result(1, SID, MSC_SR_APPLICATION_LAUNCH_FAILED);
+    W.launch_hr = MSC_S_OK;
+    start_invite(1, SID2, "alice@example.org", APP);
+    msc_router_process_exited(W.r, 4242);
+    expect_result(1, SID2, MSC_SR_APPLICATION_LAUNCH_FAILED);
+    start_invite(1, SID, "alice@example.org", APP);
+    W.t += 60000;
+    msc_router_tick(W.r);
+    expect_result(1, SID, MSC_SR_APPLICATION_LAUNCH_FAILED);
+    assert_int_equal(W.nnet, 0);
+    assert_int_equal(msc_router_get_stats(W.r).held, 0);
+    /* a command that leaves does not stop the launch the user asked for */
+    start_invite(1, SID2, "alice@example.org", APP);
+    msc_router_link_closed(W.r, 1);
+    hello(8, 4242, 1);
+    assert_int_equal(last_to(8, MSC_LINK_WELCOME)->value, 1);
+    assert_int_equal(msc_router_get_stats(W.r).held, 0);
+}
+
 static void test_prompt(void **state)
 {
     (void)state;
@@ -697,6 +787,8 @@ int main(void)
         T(test_launch_and_claim),
         T(test_launcher_child_claims),
         T(test_launch_failures),
+        T(test_start_launches_the_inviter),
+        T(test_start_refusals),
         T(test_prompt),
         T(test_unattended_decline),
         T(test_policy),

@@ -22,8 +22,8 @@
 #include "msgsc/agent.h"
 
 static const char *const kind_names[MSC_LINK_KIND_COUNT] = {
-    "NONE", "HELLO", "SEND", "HANDLED", "LAUNCH_OK", "STOP", "WELCOME", "DELIVER", "SEND_FAILED",
-    "OFFER", "BEFORE_LAUNCH", "READY", "TAKE", "END", "SHUTDOWN",
+    "NONE", "HELLO", "SEND", "HANDLED", "LAUNCH_OK", "STOP", "START", "WELCOME", "DELIVER",
+    "SEND_FAILED", "OFFER", "BEFORE_LAUNCH", "READY", "TAKE", "END", "SHUTDOWN", "RESULT",
 };
 
 const char *msc_link_kind_name(msc_link_kind k)

@@ -12,6 +12,10 @@
  * An application that saw the offer and did not handle it keeps a copy (an observer): it gets
  * the peer's news about the invitation and, once the invitation is settled elsewhere, END.  An
  * observer that answers itself (Accept or Decline on its copy) takes the invitation over.
+ *
+ * The other way round, as Messenger's own "invite to an application" did: START asks the agent to
+ * launch the registered application as the inviter.  It is held like an invitation in LAUNCHING
+ * (an outgoing one), and the launched process's WELCOME carries the INVITE for it to send.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,8 +39,10 @@ typedef enum phase { OFFERING, ASKING, VETOING, LAUNCHING } phase;
 
 typedef struct held {
     struct held *next;
-    msc_msg invite;
+    msc_msg invite;               /* outgoing: the START's request */
     phase phase;
+    int outgoing;                 /* a START: launching the inviter's application */
+    msc_conn requester;           /* outgoing: who hears RESULT (0: gone) */
     uint64_t expires;             /* the invitation's lifetime */
     uint64_t wait_until;          /* OFFERING/VETOING: the application's answer; LAUNCHING: HELLO */
     msc_conn waiting;             /* OFFERING/VETOING: whose answer */
@@ -49,7 +55,7 @@ typedef struct held {
 
 typedef struct conn_rec {
     msc_conn id;
-    int hello;
+    int hello, control;           /* control: a command (START), not an application: no offers */
     uint32_t pid, ppid;
 } conn_rec;
 
@@ -203,6 +209,7 @@ static void route_abort(msc_router *r, route *rt, msc_hr hr)
 static held *held_find(msc_router *r, const char *id)
 {
     held *h;
+    if (!id[0]) return NULL;
     for (h = r->held; h; h = h->next)
         if (!strcmp(h->invite.session_id, id)) return h;
     return NULL;
@@ -259,9 +266,15 @@ static void hand_over(msc_router *r, held *h, msc_conn conn, msc_hr others)
     settle(r, h, conn, others);
 }
 
-/* The invitee side says no on the network, and the observers hear why. */
+/* The invitee side says no on the network, and the observers hear why.  An outgoing one never
+ * reached the network: its requester hears why. */
 static void refuse(msc_router *r, held *h, msc_cancel_code code, msc_hr hr)
 {
+    if (h->outgoing) {
+        if (h->requester) send_session(r, h->requester, MSC_LINK_RESULT, h->invite.session_id, hr);
+        held_free(r, h);
+        return;
+    }
     net_send(r, MSC_VERB_CANCEL, code, hr, h->invite.session_id, h->invite.from);
     settle(r, h, 0, hr);
 }
@@ -368,7 +381,7 @@ static void next_offer(msc_router *r, held *h)
     h->phase = OFFERING;
     for (i = 0; i < r->nconns && h->noffered < sizeof(h->offered) / sizeof(h->offered[0]); i++) {
         conn_rec *c = &r->conns[i];
-        if (!c->hello || was_offered(h, c->id)) continue;
+        if (!c->hello || c->control || was_offered(h, c->id)) continue;
         h->offered[h->noffered++] = c->id;
         h->waiting = c->id;
         h->wait_until = now(r) + r->cfg.answer_ms;
@@ -460,6 +473,39 @@ static void new_invitation(msc_router *r, const msc_msg *msg)
     next_offer(r, h);
 }
 
+/* The user starts an invitation here (Messenger's UI did): launch the registered application,
+ * whose WELCOME then carries the INVITE to send as the inviter.  Nothing reaches the network
+ * until it does. */
+static void start(msc_router *r, conn_rec *c, const msc_msg *req)
+{
+    msc_app_info info;
+    held *h = NULL;
+    msc_hr hr = MSC_S_OK;
+
+    c->control = 1;
+    memset(&info, 0, sizeof(info));
+    if (!req->to[0] || held_find(r, req->session_id)) hr = MSC_E_INVALIDARG;
+    else if (msc_same_user(msc_cstr(req->to), r->net.local_identity(r->net.ctx))) hr = MSC_SR_INVITED_SELF;
+    else if (!r->host.app_lookup || !r->host.app_lookup(r->host.ctx, msc_cstr(req->app_guid), &info))
+        hr = MSC_SR_APP_NOT_REGISTERED;
+    else if (r->nheld >= r->cfg.max_held || !(h = calloc(1, sizeof(*h)))) hr = MSC_E_OUTOFMEMORY;
+    if (hr != MSC_S_OK) {
+        trace(r, "%s: cannot start an invitation to %s: 0x%08x", req->session_id, req->to, (unsigned)hr);
+        send_session(r, c->id, MSC_LINK_RESULT, req->session_id, hr);
+        return;
+    }
+    h->invite = *req;
+    MSC_MSG_SET(&h->invite, from, r->net.local_identity(r->net.ctx));
+    h->outgoing = 1;
+    h->requester = c->id;
+    h->expires = UINT64_MAX;                  /* no invitation lifetime before it is sent */
+    h->next = r->held;
+    r->held = h;
+    r->nheld++;
+    trace(r, "%s: the user invites %s to %s", req->session_id, req->to, req->app_guid);
+    launch(r, h);
+}
+
 /* ---- the network's side ---------------------------------------------------------------------------- */
 static void net_receive(void *ctx, const msc_msg *msg)
 {
@@ -530,9 +576,21 @@ static void hello(msc_router *r, conn_rec *c, const msc_link_frame *f)
         if (h->phase == LAUNCHING && h->pid && (h->pid == c->pid || h->pid == c->ppid)) {
             w.has_msg = 1;
             w.msg = h->invite;
+            w.value = h->outgoing;
             memcpy(w.session, h->invite.session_id, sizeof(w.session));
             trace(r, "%s: claimed by process %u", h->invite.session_id, (unsigned)c->pid);
-            hand_over(r, h, c->id, MSC_SR_SESSION_CANCELLED_LOCAL);
+            if (h->outgoing) {       /* its INVITE opens the session's route when it is sent */
+                if (h->requester) {
+                    msc_link_frame res;
+                    msc_link_init(&res, MSC_LINK_RESULT);
+                    memcpy(res.session, h->invite.session_id, sizeof(res.session));
+                    res.value2 = c->pid;
+                    link_send(r, h->requester, &res);
+                }
+                held_free(r, h);
+            } else {
+                hand_over(r, h, c->id, MSC_SR_SESSION_CANCELLED_LOCAL);
+            }
             break;
         }
     }
@@ -602,6 +660,8 @@ void msc_router_link_frame(msc_router *r, msc_conn conn, const msc_link_frame *f
         app_send(r, c, &f->msg);
     } else if (f->kind == MSC_LINK_STOP) {
         r->stop = 1;
+    } else if (f->kind == MSC_LINK_START && f->has_msg) {
+        start(r, c, &f->msg);
     } else if ((h = held_find(r, f->session)) && h->waiting == conn) {
         if (f->kind == MSC_LINK_HANDLED && h->phase == OFFERING) {
             if (f->value) {
@@ -642,6 +702,7 @@ void msc_router_link_closed(msc_router *r, msc_conn conn)
     for (h = r->held; h; h = next) {
         next = h->next;
         observer_remove(h, conn);
+        if (h->requester == conn) h->requester = 0;   /* the launch goes on: the user asked */
         if (h->waiting == conn) {
             h->waiting = 0;
             if (h->phase == OFFERING) next_offer(r, h);

@@ -5,7 +5,9 @@
 # registered whose Path runs launched.js in HOST, and carol's agent, which takes invitations from
 # nobody.  alice (launch_inviter.js, her own agent) then invites: bob's agent launches the
 # application, which takes the session with GetLaunchingSession; an application bob lacks; a Path
-# that cannot start; carol.  Prints alice's output and the agents' logs, then
+# that cannot start; carol.  Then bob invites alice with "AgentMain invite" (refused three ways
+# first), and his agent launches the application as the inviter.  Prints alice's output and the
+# agents' logs, then
 # "launch: ok" when alice reported "fails=0" and all three agents stopped.  With
 # MSGSC_TEST_AGENT_WINE and MSGSC_TEST_AGENT_DLL set (the i686 run, when the x86_64 build exists),
 # bob's first agent is that other bitness's: x86 applications and an x64 agent share one identity.
@@ -76,9 +78,22 @@ env MSGSC_IDENTITY="$BOB" MSGSC_LISTEN="127.0.0.1:$PB" "$WINE" "$HOST" --timeout
   </dev/null >"$RUN/observer.out" 2>&1 &
 observer=$!
 for _ in $(seq 1 100); do grep -q "ready" "$RUN/observer.out" && break; sleep 0.1; done
-rc=0
 env MSGSC_IDENTITY="$ALICE" MSGSC_LISTEN="127.0.0.1:$PA" MSGSC_TEST_PEER="$BOB" MSGSC_TEST_CAROL="$CAROL" \
-  MSGSC_TEST_APP="$APP" MSGSC_TEST_DYING_APP="$DYING" "$WINE" "$HOST" --timeout 90 "$DIR/launch_inviter.js" </dev/null >"$RUN/alice.out" 2>&1 || rc=$?
+  MSGSC_TEST_APP="$APP" MSGSC_TEST_DYING_APP="$DYING" "$WINE" "$HOST" --timeout 90 "$DIR/launch_inviter.js" </dev/null >"$RUN/alice.out" 2>&1 &
+alice=$!
+# then bob invites alice from his agent, which launches his application as the inviter
+for _ in $(seq 1 800); do grep -q "waiting for bob's invitation" "$RUN/alice.out" && break; sleep 0.1; done
+invite_rc=""
+for args in "$ALICE {6D5C0B01-7E57-4A11-9C0D-00000000E0F1}" "$BOB $APP" "$ALICE" "$ALICE $APP started"; do
+  rc=0
+  # shellcheck disable=SC2086  # the words are the command line
+  env MSGSC_IDENTITY="$BOB" MSGSC_LISTEN="127.0.0.1:$PB" "$WINE" rundll32.exe "$DLLW",AgentMain invite $args \
+    </dev/null >/dev/null 2>&1 || rc=$?
+  invite_rc="$invite_rc $rc"
+done
+echo "AgentMain invite exit codes:$invite_rc"
+rc=0
+wait "$alice" || rc=$?
 rc_observer=0
 wait "$observer" || rc_observer=$?
 echo "---- alice (exit $rc)"; cat "$RUN/alice.out"
@@ -102,7 +117,9 @@ for g in "$APP" "$DYING"; do "$WINE" reg delete "$APPS\\$g" /f /reg:64 >/dev/nul
 echo "---- agents"; cat "$RUN/agents.log" 2>/dev/null
 stopped=$(grep -c "stopping" "$RUN/agents.log" 2>/dev/null || true)
 restarted=$(grep -c "running as bob" "$RUN/agents.log" 2>/dev/null || true)
+# not registered (SR_APP_NOT_REGISTERED), yourself (SR_INVITED_SELF), no GUID (E_INVALIDARG), ok
 if [ "$rc" -eq 0 ] && grep -q "launch_inviter.js: [0-9]* checks, fails=0" "$RUN/alice.out" \
+   && [ "$invite_rc" = " 14 19 87 0" ] \
    && ! grep -q "not ok" "$RUN/alice.out" "$RUN/watch.out" && [ "$stopped" -ge 3 ] && [ "$rc_watch" -eq 0 ] \
    && grep -q "agent_watch.js: 3 checks, fails=0" "$RUN/watch.out" && [ "$restarted" -eq 2 ] \
    && [ "$rc_observer" -eq 0 ] && grep -q "observer.vbs: [0-9]* checks, fails=0" "$RUN/observer.out" \

@@ -9,6 +9,9 @@
 //   veto:         bob's running observer.vbs answers BeforeAppLaunch with FALSE: it keeps the
 //                 session, accepted, and reports through context data
 //   policy:       carol's agent takes invitations from nobody: declined
+//   invited:      the other way round: bob invites alice from his agent ("AgentMain invite"),
+//                 which launches his application (launched.js) as the inviter; alice accepts in
+//                 OnInvitation, gets its report, answers "done", and it ends the session
 // Checks print "ok N - ..." / "not ok N - ..."; the last line is "launch_inviter.js: N checks, fails=F".
 var ME = "launch_inviter.js";
 var sh = new ActiveXObject("WScript.Shell");
@@ -32,7 +35,7 @@ function checkEq(got, want, what) { report(got === want, what + " = " + got + (g
 var m = WScript.CreateObject("MessengerPrivate.MsgrSessionManager", "M_");
 m.RegisterApplication(BROKEN, "Broken", "http://example.org/broken", "C:\\no\\such\\program.exe", 0);
 
-var phases = ["launch", "notinstalled", "launchfail", "appdies", "veto", "policy"], phase = -1, s = null, log = [];
+var phases = ["launch", "notinstalled", "launchfail", "appdies", "veto", "policy", "invited"], phase = -1, s = null, log = [];
 var EXPECTED = {
     launch: "OnStateChanged(1) OnStateChanged(2) OnAccepted() OnStateChanged(3) OnContextData(report) " +
             "OnStateChanged(4) OnTermination(81000606)",
@@ -42,7 +45,8 @@ var EXPECTED = {
     veto: "OnStateChanged(1) OnStateChanged(2) OnAccepted() OnStateChanged(3) OnContextData(report) " +
           "OnStateChanged(4) OnTermination(81000606)",
     appdies: "OnStateChanged(1) OnStateChanged(2) OnAccepted() OnStateChanged(3) OnStateChanged(4) OnTermination(81000603)",
-    policy: "OnStateChanged(1) OnStateChanged(2) OnDeclined() OnTermination(81000602)"
+    policy: "OnStateChanged(1) OnStateChanged(2) OnDeclined() OnTermination(81000602)",
+    invited: "OnStateChanged(2) OnStateChanged(3) OnContextData(report) OnStateChanged(4) OnTermination(81000607)"
 };
 
 function next() {
@@ -54,9 +58,14 @@ function next() {
         return;
     }
     log = [];
+    var p = phases[phase];
+    if (p === "invited") {            // launch.sh runs bob's "AgentMain invite" now
+        s = null;
+        WScript.Echo(ME + ": waiting for bob's invitation");
+        return;
+    }
     s = m.CreateSession();
     WScript.ConnectObject(s, "S_");
-    var p = phases[phase];
     if (p === "launch" || p === "policy" || p === "veto") {
         s.Application = APP;
     } else if (p === "notinstalled") {
@@ -75,6 +84,18 @@ function next() {
 
 function m_contact(name) { return { SigninName: name }; }
 
+// JScript cannot set pfHandled; answering the session in OnInvitation takes it all the same
+function M_OnInvitation(session, data, handled) {
+    if (phases[phase] !== "invited" || s) return;
+    s = session;
+    WScript.ConnectObject(s, "S_");
+    checkEq(data, "started", "bob's invitation's data");
+    checkEq(s.Flags, 2, "Flags");
+    checkEq(s.Application, APP, "Application");
+    checkEq(s.User.SigninName.toLowerCase(), BOB.toLowerCase(), "User");
+    s.Accept("ok");
+}
+
 function S_OnStateChanged(prev) { log.push("OnStateChanged(" + prev + ")"); }
 function S_OnAccepted(data) { log.push("OnAccepted(" + data + ")"); }
 function S_OnDeclined(data) { log.push("OnDeclined(" + data + ")"); }
@@ -83,7 +104,8 @@ function S_OnContextData(data) {
     log.push("OnContextData(report)");
     WScript.Echo(ME + ": bob's application says: " + data);
     report(/^(launched\.js|observer\.vbs): [0-9]+ checks, fails=0$/.test(data), "bob's application's checks passed");
-    s.Cancel(hr(0x81000606), "done");                 // alice ends the session
+    if (phases[phase] === "invited") s.SendContextData("done");   // bob's application ends it
+    else s.Cancel(hr(0x81000606), "done");            // alice ends the session
 }
 function S_OnTermination(code, data) {
     log.push("OnTermination(" + hex(code) + ")");
