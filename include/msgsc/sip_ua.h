@@ -74,6 +74,11 @@ int msc_sip_ua_next_deadline(const msc_sip_ua *ua, uint64_t *at);
  * REGISTER was queued, S_FALSE with no proxy configured. */
 msc_hr msc_sip_ua_register(msc_sip_ua *ua);
 int msc_sip_ua_registered(const msc_sip_ua *ua);
+/* Sign out: REGISTER with Expires: 0, a digest challenge answered as for REGISTER.  S_OK when it
+ * is on its way (keep the UA running until msc_sip_ua_signing_out() is 0: answered, refused or
+ * timed out); S_FALSE when there is nothing to sign out of. */
+msc_hr msc_sip_ua_unregister(msc_sip_ua *ua);
+int msc_sip_ua_signing_out(const msc_sip_ua *ua);
 
 typedef struct msc_sip_ua_stats {
     size_t calls, transactions;             /* alive now */

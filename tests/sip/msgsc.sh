@@ -161,6 +161,13 @@ kam_*)
     has alice 'done SS_TERMINATED hr=0x8100031E' ;;
   esac
   [ "$target" != bob@msgsc.test ] || [ "$bob_rc" -eq 0 ] || fail "bob exited $bob_rc"
+  # both signed out as they stopped (answering the registrar's digest challenge): Kamailio has no
+  # binding left, so a call to either gets 480, not a relay to a dead port
+  for u in alice bob; do
+    [ "$u" = bob ] && [ "$target" != bob@msgsc.test ] && continue
+    sipp_run msgsc_like_uac_480.xml -p "$(free_port)" -t u1 -s "$u" "127.0.0.1:$kport" \
+      || { sipp_explain; fail "$u is still registered after it stopped"; }
+  done
   ;;
 *) fail "unknown case $CASE" ;;
 esac

@@ -81,8 +81,24 @@ msc_hr msc_sip_stack_start(const msc_sip_stack_config *cfg, msc_sip_stack **out)
 
 void msc_sip_stack_stop(msc_sip_stack *st)
 {
+    uint64_t until;
     if (!st) return;
-    msc_sip_ua_destroy(st->ua);        /* may queue an unREGISTER: netio sends it as it stops */
+    /* Sign out and wait for the answer, at most 2 s: a registrar asks for credentials first, and a
+     * binding left behind sends the user's calls to a dead address until it expires.  Nobody
+     * above hears anything more: the receiver and the callbacks may be gone already. */
+    msc_sip_ua_set_sink(st->ua, NULL);
+    st->cfg.wake = NULL;
+    st->cfg.registration = NULL;
+    st->cfg.trace = NULL;
+    if (msc_sip_ua_unregister(st->ua) == MSC_S_OK) {
+        until = st_now(st) + 2000;
+        while (msc_sip_ua_signing_out(st->ua) && st_now(st) < until) {
+            msc_sip_stack_wait(st, 50);
+            msc_sip_stack_drain(st);
+            msc_sip_stack_tick(st);
+        }
+    }
+    msc_sip_ua_destroy(st->ua);
     msc_netio_stop(st->io);
     free(st);
 }

@@ -126,7 +126,7 @@ struct msc_sip_ua {
     uint16_t proxy_port;
     char domain[256];           /* the identity's host part: the registrar's domain */
     char auth_user[256], auth_pass[256];
-    int reg_state;              /* 0 idle, 1 registering, 2 registered */
+    int reg_state;              /* 0 idle, 1 registering, 2 registered, 3 signing out */
     msc_hr reg_hr;
     tmr reg_t;
     char reg_call_id[80], reg_tag[TAG_MAX];
@@ -1434,6 +1434,10 @@ static void reg_done(msc_sip_ua *ua, msc_hr hr, uint32_t retry_s)
 {
     int was = ua->reg_state;
     msc_hr old = ua->reg_hr;
+    if (was == 3) {                     /* signed out, or could not be: either way it is over */
+        ua->reg_state = 0;
+        return;
+    }
     ua->reg_state = hr == MSC_S_OK ? 2 : 0;
     ua->reg_hr = hr;
     /* refresh at half the granted time; retry a failure later */
@@ -1451,6 +1455,18 @@ msc_hr msc_sip_ua_register(msc_sip_ua *ua)
 }
 
 int msc_sip_ua_registered(const msc_sip_ua *ua) { return ua && ua->reg_state == 2; }
+
+msc_hr msc_sip_ua_unregister(msc_sip_ua *ua)
+{
+    if (!ua) return MSC_E_POINTER;
+    if (!ua->has_proxy || (ua->reg_state != 1 && ua->reg_state != 2)) return MSC_S_FALSE;
+    tmr_set(ua, &ua->reg_t, 0);         /* no refresh */
+    reg_send(ua, 0);
+    ua->reg_state = 3;
+    return MSC_S_OK;
+}
+
+int msc_sip_ua_signing_out(const msc_sip_ua *ua) { return ua && ua->reg_state == 3; }
 
 /* ---- timers ------------------------------------------------------------------------------------- */
 static void txn_timer(msc_sip_ua *ua, txn *t, uint64_t at)
@@ -1638,7 +1654,7 @@ msc_hr msc_sip_ua_create(const msc_sip_ua_config *cfg, const msc_sip_ua_io *io, 
 void msc_sip_ua_destroy(msc_sip_ua *ua)
 {
     if (!ua) return;
-    if (ua->reg_state && ua->out) reg_send(ua, 0);      /* best effort: sign out */
+    if ((ua->reg_state == 1 || ua->reg_state == 2) && ua->out) reg_send(ua, 0);   /* best effort: sign out */
     while (ua->txns) txn_free(ua, ua->txns);          /* first: then no call has any */
     while (ua->calls) call_free(ua, ua->calls);
     free(ua->heap);
