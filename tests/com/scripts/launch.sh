@@ -21,18 +21,10 @@ RUN=$(mktemp -d)
 sip_init "$RUN/sip"
 PB=$(free_port) PA=$(free_port) PC=$(free_port)
 BOB="bob@127.0.0.1:$PB" ALICE="alice@127.0.0.1:$PA" CAROL="carol@127.0.0.1:$PC"
-winpath() { "$WINE" winepath -w "$1" 2>/dev/null | tr -d '\r'; }
+# shellcheck source=tests/com/scripts/agents.sh
+source "$(dirname "${BASH_SOURCE[0]}")/agents.sh"    # winpath, agent ID PORT [VAR=VALUE...] start|stop
 DLLW=$(winpath "$DLL") HOSTW=$(winpath "$HOST") LAUNCHEDW=$(winpath "$DIR/launched.js")
 export MSGSC_TRANSPORT=udp MSGSC_LIFETIME_MS= MSGSC_AGENT_LOG="$(winpath "$RUN/agents.log")"
-agent() {   # agent ID PORT [VAR=VALUE...] start|stop: as an application starts it, or stop it
-  local id=$1 port=$2; shift 2
-  local what=${*: -1}; set -- "${@:1:$#-1}"
-  if [ "$what" = start ]; then
-    env MSGSC_IDENTITY="$id" MSGSC_LISTEN="127.0.0.1:$port" "$@" "$WINE" "$HOST" "$DIR/start_agent.js"
-  else
-    env MSGSC_IDENTITY="$id" MSGSC_LISTEN="127.0.0.1:$port" "$WINE" rundll32.exe "$DLLW",AgentMain stop
-  fi
-}
 cleanup() {
   agent "$BOB" "$PB" stop >/dev/null 2>&1
   agent "$CAROL" "$PC" stop >/dev/null 2>&1

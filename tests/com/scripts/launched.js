@@ -11,6 +11,7 @@ var sh = new ActiveXObject("WScript.Shell");
 function env(n) { var v = sh.ExpandEnvironmentStrings("%" + n + "%").replace(/\0.*$/, ""); return v === "%" + n + "%" ? "" : v; }
 var APP = env("MSGSC_TEST_APP");
 var PEER = env("MSGSC_TEST_PEER");
+var APP_NAME = env("MSGSC_TEST_APP_NAME") || "Launch Test";    // its registered Name
 function hr(x) { return x | 0; }
 function hex(n) { return (n >>> 0).toString(16).toUpperCase(); }
 var E_FAIL = hr(0x80004005), SR_NOT_INVITEE = hr(0x8100060B), SF_INVITER = 1, SF_INVITEE = 2;
@@ -41,7 +42,7 @@ if (inviter) report(s.State >= SS_INVITATION && s.State <= SS_CONNECTED, "State 
 else report(s.State === SS_ACCEPTED || s.State === SS_CONNECTED, "State = " + s.State);
 report(s.Application === APP, "Application = " + s.Application);
 report(s.User.SigninName.toLowerCase() === PEER.toLowerCase(), "User = " + s.User.SigninName);
-report(s.ApplicationName === "Launch Test", "ApplicationName = " + s.ApplicationName);
+report(s.ApplicationName === APP_NAME, "ApplicationName = " + s.ApplicationName);
 if (inviter) {
     try {
         s.Accept("");
