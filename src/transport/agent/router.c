@@ -386,6 +386,7 @@ static void next_offer(msc_router *r, held *h)
         h->waiting = c->id;
         h->wait_until = now(r) + r->cfg.answer_ms;
         r->st.offered++;
+        trace(r, "%s: offered to link %u", h->invite.session_id, (unsigned)c->id);
         send_msg(r, c->id, MSC_LINK_OFFER, &h->invite, 0);
         return;
     }
@@ -567,6 +568,7 @@ static void hello(msc_router *r, conn_rec *c, const msc_link_frame *f)
     c->hello = 1;
     c->pid = (uint32_t)f->value;
     c->ppid = (uint32_t)f->value2;
+    trace(r, "link %u: process %u (parent %u)", (unsigned)c->id, (unsigned)c->pid, (unsigned)c->ppid);
     msc_link_init(&w, MSC_LINK_WELCOME);
     msc_msg_set(w.text, sizeof(w.text), r->net.local_identity(r->net.ctx));
     if (r->net.local_address) msc_msg_set(w.address, sizeof(w.address), r->net.local_address(r->net.ctx));
@@ -690,6 +692,7 @@ void msc_router_link_closed(msc_router *r, msc_conn conn)
     size_t i;
 
     if (!r || !conn_find(r, conn)) return;
+    trace(r, "link %u: closed", (unsigned)conn);
     for (i = 0; i < r->nroutes;) {
         route *rt = &r->routes[i];
         if (rt->conn == conn) {
