@@ -449,6 +449,95 @@ static void test_escaped_sign_in_name(void **state)
     msc_session_unref(b2);
 }
 
+/* ---- registration ------------------------------------------------------------------------------- */
+static const msc_addr REGISTRAR = { 4, 5060, { 10, 0, 0, 100 } };   /* example.org in the harness */
+
+static int registrar_setup(void **state)
+{
+    (void)state;
+    W = world_new_sip(NULL, MSC_NET_UDP);
+    W->sipcfg.proxy = S("example.org");
+    W->sipcfg.auth_password = S("secret");
+    A = world_party(W, ALICE);
+    return 0;
+}
+
+/* The registrar answers the REGISTER waiting on the wire (a digest challenge for 401); *expires
+ * and *authorized say what the request carried. */
+static void registrar_answers(int status, long *expires, int *authorized)
+{
+    static msc_sip_msg req, resp;
+    msc_sip_error err;
+    char wire[MSC_SIP_MAX_MSG];
+    const char *e;
+    size_t n;
+    sip_pkt *k = sip_take(W, "REGISTER ");
+
+    assert_non_null(k);
+    assert_non_null(e = strstr(k->data, "\r\nExpires: "));
+    *expires = strtol(e + 11, NULL, 10);
+    *authorized = strstr(k->data, "\r\nAuthorization: Digest ") != NULL;
+    assert_int_equal(msc_sip_parse(k->data, k->len, MSC_SIP_DATAGRAM, &req, &err), 0);
+    assert_int_equal(msc_sip_make_response(&resp, &req, status, MSC_STR_EMPTY, S("reg1")), 0);
+    if (status == 401)
+        assert_int_equal(msc_sip_add_z(&resp, "WWW-Authenticate", "Digest realm=\"example.org\", nonce=\"n1\""), 0);
+    else
+        assert_int_equal(msc_sip_add_z(&resp, "Expires", *expires ? "300" : "0"), 0);
+    n = msc_sip_serialize(&resp, wire, sizeof(wire) - 1);
+    assert_true(n > 0);
+    wire[n] = 0;
+    free(k);
+    sip_inject(A, MSC_NET_UDP, &REGISTRAR, wire);
+}
+
+/* Signing out answers the registrar's challenge like registering does: an un-REGISTER without
+ * credentials would be refused and leave the binding behind.  Then nothing refreshes it. */
+static void test_sign_out_answers_the_challenge(void **state)
+{
+    long expires;
+    int authorized;
+    (void)state;
+    assert_int_equal(msc_sip_ua_unregister(A->ua), MSC_S_FALSE);         /* not registered yet */
+    assert_int_equal(msc_sip_ua_register(A->ua), MSC_S_OK);
+    registrar_answers(401, &expires, &authorized);
+    assert_int_equal(expires, 3600);
+    assert_false(authorized);
+    registrar_answers(200, &expires, &authorized);
+    assert_true(authorized);
+    assert_true(msc_sip_ua_registered(A->ua));
+
+    assert_int_equal(msc_sip_ua_unregister(A->ua), MSC_S_OK);
+    assert_true(msc_sip_ua_signing_out(A->ua));
+    assert_false(msc_sip_ua_registered(A->ua));
+    registrar_answers(401, &expires, &authorized);
+    assert_int_equal(expires, 0);
+    assert_true(msc_sip_ua_signing_out(A->ua));
+    registrar_answers(200, &expires, &authorized);
+    assert_int_equal(expires, 0);
+    assert_true(authorized);
+    assert_false(msc_sip_ua_signing_out(A->ua));
+    assert_int_equal(msc_sip_ua_unregister(A->ua), MSC_S_FALSE);         /* once is enough */
+    world_advance(W, 3600 * 1000);
+    assert_null(sip_take(W, "REGISTER "));                               /* no refresh */
+}
+
+/* A registrar that never answers: signing out ends by the transaction's timeout all the same. */
+static void test_sign_out_without_an_answer(void **state)
+{
+    long expires;
+    int authorized;
+    sip_pkt *k;
+    (void)state;
+    assert_int_equal(msc_sip_ua_register(A->ua), MSC_S_OK);
+    registrar_answers(200, &expires, &authorized);
+    assert_int_equal(msc_sip_ua_unregister(A->ua), MSC_S_OK);
+    k = sip_take(W, "REGISTER ");
+    free(k);
+    world_advance(W, 64 * 500 + 1);                                      /* Timer F */
+    assert_false(msc_sip_ua_signing_out(A->ua));
+    assert_false(msc_sip_ua_registered(A->ua));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,6 +562,8 @@ int main(void)
         U(test_info_overtakes_ack),
         cmocka_unit_test_setup_teardown(test_challenged_info_keeps_the_queue, auth_users_setup, two_users_teardown),
         cmocka_unit_test_setup_teardown(test_escaped_sign_in_name, escaped_users_setup, two_users_teardown),
+        cmocka_unit_test_setup_teardown(test_sign_out_answers_the_challenge, registrar_setup, two_users_teardown),
+        cmocka_unit_test_setup_teardown(test_sign_out_without_an_answer, registrar_setup, two_users_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
