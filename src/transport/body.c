@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "msgsc/transport.h"
+#include "transport/writer.h"
 
 /* ---- format constants ----------------------------------------------------------------------- */
 #define BODY_HEADER \
@@ -184,83 +185,54 @@ void msc_msg_init(msc_msg *m, msc_verb verb, msc_str session_id)
 }
 
 /* ---- encoder -------------------------------------------------------------------------------- */
-typedef struct writer {
-    char *buf;
-    size_t cap, len;
-    int ok;
-} writer;
-
-static void put(writer *w, const char *p, size_t n)
+static void put_name(msc_writer *w, enum field f)
 {
-    if (!w->ok || n == 0)
-        return;
-    if (!w->buf || n > w->cap - w->len) {
-        w->ok = 0;
-        return;
-    }
-    memcpy(w->buf + w->len, p, n);
-    w->len += n;
+    msc_put_z(w, field_names[f]);
+    msc_put(w, ": ", 2);
 }
 
-static void put_z(writer *w, const char *z)
+static void put_eol(msc_writer *w)
 {
-    put(w, z, strlen(z));
+    msc_put(w, "\r\n", 2);
 }
 
-static void put_name(writer *w, enum field f)
-{
-    put_z(w, field_names[f]);
-    put(w, ": ", 2);
-}
-
-static void put_eol(writer *w)
-{
-    put(w, "\r\n", 2);
-}
-
-static void put_line(writer *w, enum field f, const char *value)
+static void put_line(msc_writer *w, enum field f, const char *value)
 {
     put_name(w, f);
-    put_z(w, value);
+    msc_put_z(w, value);
     put_eol(w);
 }
 
-static void put_uint_line(writer *w, enum field f, uint32_t v)
+static void put_uint_line(msc_writer *w, enum field f, uint32_t v)
 {
-    char tmp[10];
-    size_t i = sizeof(tmp);
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
     put_name(w, f);
-    put(w, tmp + i, sizeof(tmp) - i);
+    msc_put_uint(w, v);
     put_eol(w);
 }
 
-static void put_guid_line(writer *w, enum field f, const char *guid)
+static void put_guid_line(msc_writer *w, enum field f, const char *guid)
 {
     char tmp[MSC_GUID_CHARS];
     for (size_t i = 0; i < MSC_GUID_CHARS; i++)
         tmp[i] = upper(guid[i]);
     put_name(w, f);
-    put(w, tmp, sizeof(tmp));
+    msc_put(w, tmp, sizeof(tmp));
     put_eol(w);
 }
 
-static void put_hex32_line(writer *w, enum field f, uint32_t v)
+static void put_hex32_line(msc_writer *w, enum field f, uint32_t v)
 {
     static const char digits[] = "0123456789ABCDEF";
     char tmp[10] = { '0', 'x' };
     for (int i = 0; i < 8; i++)
         tmp[2 + i] = digits[(v >> (28 - 4 * i)) & 0xF];
     put_name(w, f);
-    put(w, tmp, sizeof(tmp));
+    msc_put(w, tmp, sizeof(tmp));
     put_eol(w);
 }
 
 /* %XX for bytes < 0x20, 0x7F, '%', and for a space at either end; everything else raw. */
-static void put_escaped_line(writer *w, enum field f, msc_str v)
+static void put_escaped_line(msc_writer *w, enum field f, msc_str v)
 {
     static const char digits[] = "0123456789ABCDEF";
     put_name(w, f);
@@ -268,9 +240,9 @@ static void put_escaped_line(writer *w, enum field f, msc_str v)
         unsigned char c = (unsigned char)v.p[i];
         if (c < 0x20 || c == 0x7F || c == '%' || (c == ' ' && (i == 0 || i == v.n - 1))) {
             char esc[3] = { '%', digits[c >> 4], digits[c & 0xF] };
-            put(w, esc, 3);
+            msc_put(w, esc, 3);
         } else {
-            put(w, (const char *)&v.p[i], 1);
+            msc_put(w, (const char *)&v.p[i], 1);
         }
     }
     put_eol(w);
@@ -282,7 +254,7 @@ size_t msc_body_encode(const msc_msg *msg, char *buf, size_t cap)
     msc_str addr = MSC_STR_EMPTY, data = MSC_STR_EMPTY;
     unsigned fields;
     msc_verb v;
-    writer w;
+    msc_writer w;
 
     if (!msg)
         return 0;
@@ -327,11 +299,8 @@ size_t msc_body_encode(const msc_msg *msg, char *buf, size_t cap)
     }
 
     /* Field order follows Messenger's own INVITE (msgr-api.md §14.2); receivers accept any. */
-    w.buf = buf;
-    w.cap = cap;
-    w.len = 0;
-    w.ok = 1;
-    put_z(&w, BODY_HEADER);
+    w = msc_writer_make(buf, cap);
+    msc_put_z(&w, BODY_HEADER);
     if (name.n)
         put_escaped_line(&w, F_APP_NAME, name);
     if (fields & BIT(F_APP_GUID))

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "msgsc/sip.h"
+#include "transport/writer.h"
 
 /* ---- MD5, RFC 1321 -------------------------------------------------------------------------- */
 /* T[i] = floor(2^32 * |sin(i + 1)|), RFC 1321 §3.4 */
@@ -422,37 +423,17 @@ int msc_sip_digest_response(const msc_sip_digest_challenge *ch, const msc_sip_di
     return MSC_SIP_DIGEST_OK;
 }
 
-typedef struct writer {
-    char *buf;
-    size_t cap, len;
-    int ok;
-} writer;
-
-static void put(writer *w, const char *p, size_t n)
-{
-    if (!w->ok || n == 0)
-        return;
-    if (n >= w->cap - w->len) {             /* keep room for the NUL */
-        w->ok = 0;
-        return;
-    }
-    memcpy(w->buf + w->len, p, n);
-    w->len += n;
-}
-
-static void put_z(writer *w, const char *z) { put(w, z, strlen(z)); }
-
 /* name="value" with '"' and '\' escaped. */
-static void put_quoted(writer *w, const char *name, msc_str v)
+static void put_quoted(msc_writer *w, const char *name, msc_str v)
 {
-    put_z(w, name);
-    put(w, "=\"", 2);
+    msc_put_z(w, name);
+    msc_put(w, "=\"", 2);
     for (size_t i = 0; i < v.n; i++) {
         if (v.p[i] == '"' || v.p[i] == '\\')
-            put(w, "\\", 1);
-        put(w, v.p + i, 1);
+            msc_put(w, "\\", 1);
+        msc_put(w, v.p + i, 1);
     }
-    put(w, "\"", 1);
+    msc_put(w, "\"", 1);
 }
 
 size_t msc_sip_digest_authorization(const msc_sip_digest_challenge *ch,
@@ -460,7 +441,7 @@ size_t msc_sip_digest_authorization(const msc_sip_digest_challenge *ch,
 {
     char resp[33], user_hash[33], nc[9];
     msc_str user;
-    writer w;
+    msc_writer w;
 
     if (!buf || cap == 0)
         return 0;
@@ -474,35 +455,32 @@ size_t msc_sip_digest_authorization(const msc_sip_digest_challenge *ch,
         md5_join(user_hash, u, 2);
         user = msc_str_make(user_hash, 32);
     }
-    w.buf = buf;
-    w.cap = cap;
-    w.len = 0;
-    w.ok = 1;
-    put_z(&w, "Digest ");
+    w = msc_writer_make(buf, cap - 1);      /* room for the NUL */
+    msc_put_z(&w, "Digest ");
     put_quoted(&w, "username", user);
-    put_z(&w, ", ");
+    msc_put_z(&w, ", ");
     put_quoted(&w, "realm", msc_cstr(ch->realm));
-    put_z(&w, ", ");
+    msc_put_z(&w, ", ");
     put_quoted(&w, "nonce", msc_cstr(ch->nonce));
-    put_z(&w, ", ");
+    msc_put_z(&w, ", ");
     put_quoted(&w, "uri", in->uri);
-    put_z(&w, ", ");
+    msc_put_z(&w, ", ");
     put_quoted(&w, "response", msc_str_make(resp, 32));
     if (ch->alg_given || ch->alg == MSC_SIP_DIGEST_MD5_SESS)
-        put_z(&w, ch->alg == MSC_SIP_DIGEST_MD5_SESS ? ", algorithm=MD5-sess" : ", algorithm=MD5");
+        msc_put_z(&w, ch->alg == MSC_SIP_DIGEST_MD5_SESS ? ", algorithm=MD5-sess" : ", algorithm=MD5");
     if (ch->qop_auth) {
-        put_z(&w, ", ");
+        msc_put_z(&w, ", ");
         put_quoted(&w, "cnonce", in->cnonce);
         nc_hex(in->nc, nc);
-        put_z(&w, ", qop=auth, nc=");
-        put(&w, nc, 8);
+        msc_put_z(&w, ", qop=auth, nc=");
+        msc_put(&w, nc, 8);
     }
     if (ch->has_opaque) {
-        put_z(&w, ", ");
+        msc_put_z(&w, ", ");
         put_quoted(&w, "opaque", msc_cstr(ch->opaque));
     }
     if (ch->userhash)
-        put_z(&w, ", userhash=true");
+        msc_put_z(&w, ", userhash=true");
     if (!w.ok) {
         buf[0] = '\0';
         return 0;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "msgsc/sip.h"
+#include "transport/writer.h"
 
 #define BAD 400
 #define BIG 513
@@ -1986,70 +1987,35 @@ int msc_sip_check(const msc_sip_msg *m, msc_sip_error *err)
 }
 
 /* ---- serializing ---------------------------------------------------------------------------- */
-typedef struct writer {
-    char *buf;
-    size_t cap, len;
-    int ok;
-} writer;
-
-static void put(writer *w, const char *p, size_t n)
-{
-    if (!w->ok || n == 0)
-        return;
-    if (n > w->cap - w->len) {
-        w->ok = 0;
-        return;
-    }
-    memcpy(w->buf + w->len, p, n);
-    w->len += n;
-}
-
-static void put_s(writer *w, msc_str s) { put(w, s.p, s.n); }
-static void put_z(writer *w, const char *z) { put(w, z, strlen(z)); }
-
-static void put_uint(writer *w, uint64_t v)
-{
-    char tmp[20];
-    size_t i = sizeof(tmp);
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put(w, tmp + i, sizeof(tmp) - i);
-}
-
 size_t msc_sip_serialize(const msc_sip_msg *m, char *buf, size_t cap)
 {
-    writer w;
+    msc_writer w;
     if (!m || !buf || msc_sip_check(m, NULL) != 0)
         return 0;
-    w.buf = buf;
-    w.cap = cap;
-    w.len = 0;
-    w.ok = 1;
+    w = msc_writer_make(buf, cap);
     if (m->is_request) {
-        put_s(&w, m->method_name);
-        put(&w, " ", 1);
-        put_s(&w, m->ruri.raw);
-        put_z(&w, " SIP/2.0\r\n");
+        msc_put_s(&w, m->method_name);
+        msc_put(&w, " ", 1);
+        msc_put_s(&w, m->ruri.raw);
+        msc_put_z(&w, " SIP/2.0\r\n");
     } else {
-        put_z(&w, "SIP/2.0 ");
-        put_uint(&w, (uint64_t)m->status);
-        put(&w, " ", 1);
-        put_s(&w, m->reason);
-        put(&w, "\r\n", 2);
+        msc_put_z(&w, "SIP/2.0 ");
+        msc_put_uint(&w, (uint64_t)m->status);
+        msc_put(&w, " ", 1);
+        msc_put_s(&w, m->reason);
+        msc_put(&w, "\r\n", 2);
     }
     for (size_t i = 0; i < m->nheaders; i++) {
         const msc_sip_header *h = &m->headers[i];
-        put_s(&w, h->name);
-        put(&w, h->value.n ? ": " : ":", h->value.n ? 2 : 1);
-        put_s(&w, h->value);
-        put(&w, "\r\n", 2);
+        msc_put_s(&w, h->name);
+        msc_put(&w, h->value.n ? ": " : ":", h->value.n ? 2 : 1);
+        msc_put_s(&w, h->value);
+        msc_put(&w, "\r\n", 2);
     }
-    put_z(&w, "Content-Length: ");
-    put_uint(&w, m->body.n);
-    put_z(&w, "\r\n\r\n");
-    put_s(&w, m->body);
+    msc_put_z(&w, "Content-Length: ");
+    msc_put_uint(&w, m->body.n);
+    msc_put_z(&w, "\r\n\r\n");
+    msc_put_s(&w, m->body);
     if (!w.ok || w.len > MSC_SIP_MAX_MSG)
         return 0;
     return w.len;
