@@ -470,6 +470,9 @@ static void test_start_refusals(void **state)
     expect_result(1, SID, MSC_SR_APPLICATION_LAUNCH_FAILED);
     W.launch_hr = MSC_S_OK;
     start_invite(1, SID2, "alice@example.org", APP);
+    start_invite(1, SID2, "alice@example.org", APP);    /* the same request again */
+    expect_result(1, SID2, MSC_E_INVALIDARG);
+    assert_int_equal(W.nlaunched, 2);                    /* launched once */
     msc_router_process_exited(W.r, 4242);
     expect_result(1, SID2, MSC_SR_APPLICATION_LAUNCH_FAILED);
     start_invite(1, SID, "alice@example.org", APP);

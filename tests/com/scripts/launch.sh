@@ -76,7 +76,9 @@ alice=$!
 # then bob invites alice from his agent, which launches his application as the inviter
 for _ in $(seq 1 800); do grep -q "waiting for bob's invitation" "$RUN/alice.out" && break; sleep 0.1; done
 invite_rc=""
-for args in "$ALICE {6D5C0B01-7E57-4A11-9C0D-00000000E0F1}" "$BOB $APP" "$ALICE" "$ALICE $APP started"; do
+LONG=$(printf 'x%.0s' $(seq 1 513))                # app data over 512 bytes
+for args in "$ALICE {6D5C0B01-7E57-4A11-9C0D-00000000E0F1}" "$BOB $APP" "$ALICE" "$ALICE not-a-guid" \
+            "$ALICE $APP $LONG" "$ALICE $APP started"; do
   rc=0
   # shellcheck disable=SC2086  # the words are the command line
   env MSGSC_IDENTITY="$BOB" MSGSC_LISTEN="127.0.0.1:$PB" "$WINE" rundll32.exe "$DLLW",AgentMain invite $args \
@@ -109,9 +111,10 @@ for g in "$APP" "$DYING"; do "$WINE" reg delete "$APPS\\$g" /f /reg:64 >/dev/nul
 echo "---- agents"; cat "$RUN/agents.log" 2>/dev/null
 stopped=$(grep -c "stopping" "$RUN/agents.log" 2>/dev/null || true)
 restarted=$(grep -c "running as bob" "$RUN/agents.log" 2>/dev/null || true)
-# not registered (SR_APP_NOT_REGISTERED), yourself (SR_INVITED_SELF), no GUID (E_INVALIDARG), ok
+# not registered (SR_APP_NOT_REGISTERED), yourself (SR_INVITED_SELF), no GUID, a bad GUID, data
+# over 512 bytes (E_INVALIDARG), ok
 if [ "$rc" -eq 0 ] && grep -q "launch_inviter.js: [0-9]* checks, fails=0" "$RUN/alice.out" \
-   && [ "$invite_rc" = " 14 19 87 0" ] \
+   && [ "$invite_rc" = " 14 19 87 87 87 0" ] \
    && ! grep -q "not ok" "$RUN/alice.out" "$RUN/watch.out" && [ "$stopped" -ge 3 ] && [ "$rc_watch" -eq 0 ] \
    && grep -q "agent_watch.js: 3 checks, fails=0" "$RUN/watch.out" && [ "$restarted" -eq 2 ] \
    && [ "$rc_observer" -eq 0 ] && grep -q "observer.vbs: [0-9]* checks, fails=0" "$RUN/observer.out" \
