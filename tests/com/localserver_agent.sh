@@ -23,7 +23,8 @@ RUN=$(mktemp -d)
 sip_init "$RUN/sip"
 PA=$(free_port) PB=$(free_port)
 ALICE="alice@127.0.0.1:$PA" BOB="bob@127.0.0.1:$PB"
-winpath() { "$WINE" winepath -w "$1" 2>/dev/null | tr -d '\r'; }
+# shellcheck source=tests/com/scripts/agents.sh
+source "$DIR/agents.sh"                         # winpath
 DLLW=$(winpath "$DLL") LOGW=$(winpath "$RUN/agent.log") BOBLOGW=$(winpath "$RUN/bob-agent.log")
 quiet() { "$@" </dev/null >/dev/null 2>&1; }
 # every setting docs/configuration.md lists: none may reach alice's process from the caller

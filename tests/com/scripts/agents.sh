@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# agents.sh: shell helpers of the agent tests (launch.sh, prompt.sh), sourced after they set
+# agents.sh: shell helpers of the agent tests (launch.sh, prompt.sh, ../localserver_agent.sh), sourced after they set
 #   WINE (the emulator), HOST (msgsc-scripthost.exe), DIR (this directory) and, for "stop",
 #   DLLW (the Windows path of msgsc.dll).
 # winpath FILE: its Windows path (Z:\...).
